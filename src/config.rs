@@ -1,0 +1,240 @@
+//! Architecture configuration for the Camformer family.
+//!
+//! Both published variants, Original and Mini, are instances of one description: a stack of
+//! convolution blocks (conv -> batch norm -> ReLU -> optional max pool -> dropout), optionally
+//! joined in residual pairs, followed by a dense head. New members of the family are new
+//! configurations, not new code; the configuration is serialised into each model's manifest.
+
+use serde::{Deserialize, Serialize};
+
+use crate::encoding::Encoding;
+use crate::error::Error;
+use crate::sequence::CONSTRUCT_LEN;
+
+/// Padding of a convolution along the sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Padding {
+    /// PyTorch's `padding="same"`: output length equals input length; for an even kernel the
+    /// extra padding goes after the sequence (kernel 10: 4 before, 5 after).
+    Same,
+    /// Explicit zero padding before and after the sequence.
+    Explicit {
+        /// Positions of zeros added before the sequence.
+        before: usize,
+        /// Positions of zeros added after the sequence.
+        after: usize,
+    },
+}
+
+impl Padding {
+    /// `(before, after)` zero padding for a convolution of width `kernel`.
+    pub fn amounts(self, kernel: usize) -> (usize, usize) {
+        match self {
+            Padding::Same => {
+                let total = kernel - 1;
+                (total / 2, total - total / 2)
+            }
+            Padding::Explicit { before, after } => (before, after),
+        }
+    }
+}
+
+/// A max pooling along the sequence (no padding, floor mode, as PyTorch's default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pool {
+    /// Window width.
+    pub kernel: usize,
+    /// Step between windows.
+    pub stride: usize,
+}
+
+/// One convolution block: conv -> batch norm -> ReLU -> optional max pool -> dropout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockConfig {
+    /// Output channels of the convolution.
+    pub channels: usize,
+    /// Kernel width of the convolution.
+    pub kernel: usize,
+    /// Zero padding of the convolution.
+    pub padding: Padding,
+    /// Max pooling after the activation, if any.
+    pub pool: Option<Pool>,
+}
+
+impl BlockConfig {
+    /// Length of this block's output for an input of `len` positions, or `None` if the input is
+    /// too short for the kernel or the pool.
+    pub fn output_len(&self, len: usize) -> Option<usize> {
+        let (before, after) = self.padding.amounts(self.kernel);
+        let conv = (len + before + after).checked_sub(self.kernel)? + 1;
+        match self.pool {
+            None => Some(conv),
+            Some(pool) => Some(conv.checked_sub(pool.kernel)? / pool.stride + 1),
+        }
+    }
+}
+
+/// The whole architecture of one Camformer model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArchConfig {
+    /// Short name (`"original"`, `"mini"`, or a user's own).
+    pub name: String,
+    /// How a 110-bp sequence becomes the input tensor.
+    pub encoding: Encoding,
+    /// Convolution blocks, in order.
+    pub blocks: Vec<BlockConfig>,
+    /// Join blocks in residual pairs: for `i` in `0, 2, 4, ...`,
+    /// `x = B_i(x); s = x; x = B_{i+1}(x); x = x + s` (no activation after the add).
+    pub residual_pairs: bool,
+    /// Widths of the hidden dense layers (each followed by ReLU and dropout); a final layer
+    /// maps to the single output.
+    pub head: Vec<usize>,
+    /// Dropout probability after each convolution block (training only).
+    pub conv_dropout: f64,
+    /// Dropout probability after each hidden dense layer (training only).
+    pub head_dropout: f64,
+}
+
+impl ArchConfig {
+    /// Camformer Original: 16,611,073 parameters.
+    pub fn original() -> Self {
+        let same = |pool| BlockConfig {
+            channels: 512,
+            kernel: 10,
+            padding: Padding::Same,
+            pool,
+        };
+        let mut blocks: Vec<BlockConfig> = (0..6).map(|_| same(None)).collect();
+        blocks[4].pool = Some(Pool {
+            kernel: 10,
+            stride: 4,
+        });
+        ArchConfig {
+            name: "original".into(),
+            encoding: Encoding::OneHot,
+            blocks,
+            residual_pairs: true,
+            head: vec![256, 256],
+            conv_dropout: 0.3,
+            head_dropout: 0.3,
+        }
+    }
+
+    /// Camformer Mini: 1,446,721 parameters.
+    pub fn mini() -> Self {
+        let channels = [384, 256, 128, 64, 128, 192];
+        let kernels = [5, 6, 6, 5, 5, 4];
+        let blocks = channels
+            .iter()
+            .zip(kernels)
+            .enumerate()
+            .map(|(i, (&channels, kernel))| BlockConfig {
+                channels,
+                kernel,
+                padding: Padding::Explicit {
+                    before: 5,
+                    after: 5,
+                },
+                pool: (i == 3).then_some(Pool {
+                    kernel: 7,
+                    stride: 2,
+                }),
+            })
+            .collect();
+        ArchConfig {
+            name: "mini".into(),
+            encoding: Encoding::OneHotPurine,
+            blocks,
+            residual_pairs: false,
+            head: vec![32],
+            conv_dropout: 0.3,
+            head_dropout: 0.3,
+        }
+    }
+
+    /// A built-in configuration by name (`original` or `mini`).
+    pub fn preset(name: &str) -> Result<Self, Error> {
+        match name.to_ascii_lowercase().as_str() {
+            "original" => Ok(Self::original()),
+            "mini" => Ok(Self::mini()),
+            other => Err(Error::Config(format!(
+                "unknown architecture '{other}': expected 'original', 'mini' or a JSON config file"
+            ))),
+        }
+    }
+
+    /// Sequence length after each block, starting from the 110-bp input.
+    pub fn lengths(&self) -> Result<Vec<usize>, Error> {
+        let mut len = CONSTRUCT_LEN;
+        let mut out = Vec::with_capacity(self.blocks.len());
+        for (i, block) in self.blocks.iter().enumerate() {
+            len = block.output_len(len).ok_or_else(|| {
+                Error::Config(format!(
+                    "block {i}: input of length {len} is too short for kernel {} / pool {:?}",
+                    block.kernel, block.pool
+                ))
+            })?;
+            out.push(len);
+        }
+        Ok(out)
+    }
+
+    /// Number of inputs of the first dense layer (channels x length of the last block).
+    pub fn flat_features(&self) -> Result<usize, Error> {
+        let last = self
+            .blocks
+            .last()
+            .ok_or_else(|| Error::Config("an architecture needs at least one block".into()))?;
+        Ok(last.channels * self.lengths()?.last().copied().unwrap_or(0))
+    }
+
+    /// Checks that the configuration describes a buildable network.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.flat_features()?;
+        if self.residual_pairs {
+            if self.blocks.len() % 2 != 0 {
+                return Err(Error::Config(
+                    "residual pairs need an even number of blocks".into(),
+                ));
+            }
+            let lens = self.lengths()?;
+            for pair in 0..self.blocks.len() / 2 {
+                let (a, b) = (2 * pair, 2 * pair + 1);
+                if self.blocks[a].channels != self.blocks[b].channels || lens[a] != lens[b] {
+                    return Err(Error::Config(format!(
+                        "residual pair ({a}, {b}) changes shape: {}x{} -> {}x{}",
+                        self.blocks[a].channels, lens[a], self.blocks[b].channels, lens[b]
+                    )));
+                }
+            }
+        }
+        for (name, p) in [
+            ("conv_dropout", self.conv_dropout),
+            ("head_dropout", self.head_dropout),
+        ] {
+            if !(0.0..1.0).contains(&p) {
+                return Err(Error::Config(format!("{name} must be in [0, 1), got {p}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of trainable parameters (as PyTorch counts them: conv and dense weights and
+    /// biases, batch-norm scale and shift; running statistics excluded).
+    pub fn parameter_count(&self) -> Result<usize, Error> {
+        let mut count = 0;
+        let mut channels_in = self.encoding.channels();
+        for block in &self.blocks {
+            count += channels_in * block.channels * block.kernel + block.channels; // conv
+            count += 2 * block.channels; // batch-norm gamma, beta
+            channels_in = block.channels;
+        }
+        let mut features = self.flat_features()?;
+        for &width in self.head.iter().chain(std::iter::once(&1)) {
+            count += features * width + width;
+            features = width;
+        }
+        Ok(count)
+    }
+}

@@ -1,0 +1,204 @@
+//! A loaded model on a device: batched prediction from constructs.
+
+use std::fmt;
+use std::str::FromStr;
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::config::ArchConfig;
+use crate::error::Error;
+use crate::manifest::Manifest;
+use crate::model::Camformer;
+use crate::sequence::{CONSTRUCT_LEN, Construct};
+use crate::weights::{BatchNormMode, StateDict};
+
+/// Sequences per forward pass by default (the batch size the published benchmarks use).
+pub const DEFAULT_BATCH: usize = 256;
+
+/// Which compute backend runs the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// Burn's pure-Rust CPU backend (flex): multi-threaded natively, simd128 in wasm.
+    Cpu,
+    /// `burn-wgpu`: Vulkan/Metal/DX12 natively, WebGPU in the browser.
+    Wgpu,
+}
+
+impl Backend {
+    /// The name used in the CLI and the JavaScript API (`"cpu"`, `"webgpu"` in the browser,
+    /// `"wgpu"` natively).
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Cpu => "cpu",
+            Backend::Wgpu if cfg!(target_family = "wasm") => "webgpu",
+            Backend::Wgpu => "wgpu",
+        }
+    }
+
+    /// Creates the device (native only; the browser needs [`Backend::device_async`]).
+    #[cfg(not(target_family = "wasm"))]
+    pub fn device(self) -> Result<Device, Error> {
+        match self {
+            Backend::Cpu => Ok(Device::flex()),
+            Backend::Wgpu => Device::wgpu_options()
+                .init()
+                .map_err(|e| Error::Backend(format!("no usable GPU adapter: {e}"))),
+        }
+    }
+
+    /// Creates the device, waiting for the GPU adapter where there is one.
+    pub async fn device_async(self) -> Result<Device, Error> {
+        match self {
+            Backend::Cpu => Ok(Device::flex()),
+            Backend::Wgpu => Device::wgpu_options()
+                .init_async()
+                .await
+                .map_err(|e| Error::Backend(format!("no usable GPU adapter: {e}"))),
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Backend {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.to_ascii_lowercase().as_str() {
+            "cpu" | "flex" => Ok(Backend::Cpu),
+            "gpu" | "wgpu" | "webgpu" => Ok(Backend::Wgpu),
+            other => Err(Error::Invalid(format!(
+                "unknown backend '{other}': expected 'cpu' or 'wgpu'/'webgpu'"
+            ))),
+        }
+    }
+}
+
+/// A model ready to predict: architecture, network (batch norm folded) and device.
+#[derive(Debug)]
+pub struct Predictor {
+    config: ArchConfig,
+    manifest: Option<Manifest>,
+    net: Camformer,
+    device: Device,
+    batch_size: usize,
+}
+
+impl Predictor {
+    /// Loads weights described by `manifest` (verifying their sha256).
+    pub fn from_manifest(
+        manifest: Manifest,
+        weights: &[u8],
+        device: Device,
+    ) -> Result<Self, Error> {
+        manifest.verify(weights)?;
+        let mut p = Self::from_weights(manifest.architecture.clone(), weights, device)?;
+        p.manifest = Some(manifest);
+        Ok(p)
+    }
+
+    /// Loads bare safetensors weights for `config`.
+    pub fn from_weights(config: ArchConfig, weights: &[u8], device: Device) -> Result<Self, Error> {
+        let state = StateDict::from_safetensors(weights)?;
+        let net = Camformer::from_state_dict(&config, &state, BatchNormMode::Fold, &device)?;
+        Ok(Predictor {
+            config,
+            manifest: None,
+            net: net.valid(),
+            device,
+            batch_size: DEFAULT_BATCH,
+        })
+    }
+
+    /// Wraps an already-built network (for example one being trained).
+    pub fn from_model(config: ArchConfig, net: Camformer, device: Device) -> Self {
+        Predictor {
+            config,
+            manifest: None,
+            net: net.valid(),
+            device,
+            batch_size: DEFAULT_BATCH,
+        }
+    }
+
+    /// Sets how many sequences go through the network at once.
+    pub fn with_batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size.max(1);
+        self
+    }
+
+    /// The architecture.
+    pub fn config(&self) -> &ArchConfig {
+        &self.config
+    }
+
+    /// The manifest, when the model was loaded with one.
+    pub fn manifest(&self) -> Option<&Manifest> {
+        self.manifest.as_ref()
+    }
+
+    /// The network.
+    pub fn net(&self) -> &Camformer {
+        &self.net
+    }
+
+    /// The device the network lives on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Sequences per forward pass.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// The encoded batch as a tensor `[n, channels, 110]`.
+    pub fn encode(&self, constructs: &[Construct]) -> Tensor<3> {
+        let enc = self.config.encoding;
+        let data = enc.encode_batch(constructs);
+        Tensor::from_data(
+            TensorData::new(data, [constructs.len(), enc.channels(), CONSTRUCT_LEN]),
+            &self.device,
+        )
+    }
+
+    /// The network's output for one batch, not yet read back.
+    pub fn forward(&self, constructs: &[Construct]) -> Tensor<2> {
+        self.net.forward(self.encode(constructs))
+    }
+
+    /// Predictions for any number of constructs, in order (synchronous read-back: native only;
+    /// use [`Predictor::predict_async`] on WebGPU).
+    #[cfg(not(target_family = "wasm"))]
+    pub fn predict(&self, constructs: &[Construct]) -> Result<Vec<f32>, Error> {
+        let mut out = Vec::with_capacity(constructs.len());
+        for chunk in constructs.chunks(self.batch_size) {
+            out.extend(read_vec(self.forward(chunk).into_data())?);
+        }
+        Ok(out)
+    }
+
+    /// Predictions for any number of constructs, in order, reading results back asynchronously.
+    pub async fn predict_async(&self, constructs: &[Construct]) -> Result<Vec<f32>, Error> {
+        let mut out = Vec::with_capacity(constructs.len());
+        for chunk in constructs.chunks(self.batch_size) {
+            let data = self
+                .forward(chunk)
+                .into_data_async()
+                .await
+                .map_err(|e| Error::Backend(format!("{e:?}")))?;
+            out.extend(read_vec(data)?);
+        }
+        Ok(out)
+    }
+}
+
+/// The values of a read-back tensor as f32.
+pub(crate) fn read_vec(data: TensorData) -> Result<Vec<f32>, Error> {
+    data.try_into_vec::<f32>()
+        .map_err(|e| Error::Backend(format!("unexpected tensor data: {e:?}")))
+}

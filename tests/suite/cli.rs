@@ -1,0 +1,185 @@
+//! The `camformer` command-line contract.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use camformer::Predictor;
+use camformer::records::parse_all;
+
+use super::common::{data, fixture};
+
+fn camformer() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_camformer"))
+}
+
+/// A tiny Mini-family model: its safetensors (as PyTorch wrote it) and architecture JSON.
+fn tiny_model(dir: &Path) -> (String, String) {
+    let arch = dir.join("tiny_mini.arch.json");
+    std::fs::write(
+        &arch,
+        serde_json::to_string(&fixture("tiny_mini").architecture).unwrap(),
+    )
+    .unwrap();
+    let weights = data("parity/tiny_mini.safetensors");
+    (weights.display().to_string(), arch.display().to_string())
+}
+
+fn tsv(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(|l| l.split('\t').map(String::from).collect())
+        .collect()
+}
+
+#[test]
+fn predict_writes_one_row_per_record_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (weights, arch) = tiny_model(dir.path());
+    let input = data("dream_train_irregular.tsv");
+    let out = camformer()
+        .args([
+            "predict",
+            "--weights",
+            &weights,
+            "--arch",
+            &arch,
+            "--batch-size",
+            "7",
+        ])
+        .arg("--input")
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = tsv(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(
+        rows[0],
+        ["name", "sequence", "prediction", "measured", "note"]
+    );
+
+    let text = std::fs::read_to_string(&input).unwrap();
+    let (good, bad) = parse_all(&text);
+    assert_eq!(rows.len() - 1, good.len() + bad.len());
+    let predictor = Predictor::from_weights(
+        fixture("tiny_mini").architecture,
+        &std::fs::read(&weights).unwrap(),
+        burn::tensor::Device::flex(),
+    )
+    .unwrap();
+    let constructs: Vec<_> = good.iter().map(|p| p.construct).collect();
+    let expected = predictor.predict(&constructs).unwrap();
+    let mut expected = good.iter().zip(expected);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    for row in &rows[1..] {
+        if row[2] == "NA" {
+            assert!(row[4].starts_with("error: "), "{row:?}");
+            assert!(
+                stderr.contains(&format!("'{}'", row[0])),
+                "rejection reported: {row:?}"
+            );
+            continue;
+        }
+        let (p, value) = expected.next().unwrap();
+        assert_eq!(row[0], p.record.name);
+        assert_eq!(row[1], p.construct.as_str());
+        let got: f32 = row[2].parse().unwrap();
+        assert!((got - value).abs() < 1e-5, "{got} vs {value}");
+        assert_eq!(row[3].parse::<f64>().ok(), p.record.value);
+    }
+    assert!(expected.next().is_none());
+    assert!(
+        stderr.contains(&format!("{} predicted, {} rejected", good.len(), bad.len())),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn predict_reads_stdin_and_strict_flags_rejections() {
+    let dir = tempfile::tempdir().unwrap();
+    let (weights, arch) = tiny_model(dir.path());
+    let mut child = camformer()
+        .args([
+            "predict",
+            "--weights",
+            &weights,
+            "--arch",
+            &arch,
+            "--input",
+            "-",
+            "--output",
+            "-",
+            "--strict",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let region = "ACGT".repeat(20);
+    write!(child.stdin.take().unwrap(), ">r1\n{region}\n>r2\nACGTX\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let rows = tsv(&String::from_utf8(out.stdout).unwrap());
+    assert_eq!(rows[0], ["name", "sequence", "prediction", "note"]);
+    assert_eq!(rows[1][0], "r1");
+    assert!(rows[1][3].contains("flanks added"));
+    assert_eq!(rows[2][2], "NA");
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("record 2 'r2' (line 3): invalid base 'X' at position 5")
+    );
+}
+
+#[test]
+fn ism_writes_every_substitution() {
+    let dir = tempfile::tempdir().unwrap();
+    let (weights, arch) = tiny_model(dir.path());
+    let out_path = dir.path().join("ism.tsv");
+    let fasta = dir.path().join("in.fa");
+    let seq = fixture("tiny_mini").cases[0].construct.clone();
+    std::fs::write(&fasta, format!(">s\n{seq}\n")).unwrap();
+    for (flag, positions) in [(None, 80), (Some("--all-positions"), 110)] {
+        let mut cmd = camformer();
+        cmd.args(["ism", "--weights", &weights, "--arch", &arch])
+            .arg("--input")
+            .arg(&fasta)
+            .arg("--output")
+            .arg(&out_path);
+        if let Some(f) = flag {
+            cmd.arg(f);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rows = tsv(&std::fs::read_to_string(&out_path).unwrap());
+        assert_eq!(rows[0], ["name", "position", "ref", "alt", "delta"]);
+        assert_eq!(rows.len() - 1, positions * 3);
+        let first: usize = rows[1][1].parse().unwrap();
+        assert_eq!(first, if positions == 80 { 18 } else { 1 });
+        for row in &rows[1..] {
+            let pos: usize = row[1].parse().unwrap();
+            assert_eq!(row[2], &seq[pos - 1..pos]);
+            assert_ne!(row[2], row[3]);
+        }
+    }
+}
+
+#[test]
+fn missing_weights_is_a_clear_error() {
+    let out = camformer()
+        .args(["predict", "--input", "-"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("--weights is required"), "{stderr}");
+}

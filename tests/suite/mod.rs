@@ -1,0 +1,5 @@
+mod cli;
+mod common;
+mod parity;
+mod sequences;
+mod weights;
