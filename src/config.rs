@@ -193,7 +193,7 @@ impl ArchConfig {
     pub fn validate(&self) -> Result<(), Error> {
         self.flat_features()?;
         if self.residual_pairs {
-            if self.blocks.len() % 2 != 0 {
+            if !self.blocks.len().is_multiple_of(2) {
                 return Err(Error::Config(
                     "residual pairs need an even number of blocks".into(),
                 ));

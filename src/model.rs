@@ -133,7 +133,10 @@ impl Camformer {
     /// With residual pairs, `start` must begin a pair (be even).
     pub fn features_from(&self, start: usize, mut x: Tensor<3>) -> Tensor<3> {
         if self.residual_pairs {
-            debug_assert!(start % 2 == 0, "residual models restart at a pair boundary");
+            debug_assert!(
+                start.is_multiple_of(2),
+                "residual models restart at a pair boundary"
+            );
             for pair in self.blocks[start..].chunks(2) {
                 x = pair[0].forward(x);
                 let skip = x.clone();

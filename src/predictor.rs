@@ -23,6 +23,9 @@ pub enum Backend {
     Cpu,
     /// `burn-wgpu`: Vulkan/Metal/DX12 natively, WebGPU in the browser.
     Wgpu,
+    /// Burn's deprecated ndarray CPU backend (feature `ndarray`, for comparisons only).
+    #[cfg(feature = "ndarray")]
+    NdArray,
 }
 
 impl Backend {
@@ -33,6 +36,8 @@ impl Backend {
             Backend::Cpu => "cpu",
             Backend::Wgpu if cfg!(target_family = "wasm") => "webgpu",
             Backend::Wgpu => "wgpu",
+            #[cfg(feature = "ndarray")]
+            Backend::NdArray => "ndarray",
         }
     }
 
@@ -44,6 +49,9 @@ impl Backend {
             Backend::Wgpu => Device::wgpu_options()
                 .init()
                 .map_err(|e| Error::Backend(format!("no usable GPU adapter: {e}"))),
+            #[cfg(feature = "ndarray")]
+            #[allow(deprecated)] // measured against flex, never the default
+            Backend::NdArray => Ok(Device::ndarray()),
         }
     }
 
@@ -55,6 +63,9 @@ impl Backend {
                 .init_async()
                 .await
                 .map_err(|e| Error::Backend(format!("no usable GPU adapter: {e}"))),
+            #[cfg(feature = "ndarray")]
+            #[allow(deprecated)] // measured against flex, never the default
+            Backend::NdArray => Ok(Device::ndarray()),
         }
     }
 }
@@ -71,6 +82,8 @@ impl FromStr for Backend {
         match s.to_ascii_lowercase().as_str() {
             "cpu" | "flex" => Ok(Backend::Cpu),
             "gpu" | "wgpu" | "webgpu" => Ok(Backend::Wgpu),
+            #[cfg(feature = "ndarray")]
+            "ndarray" => Ok(Backend::NdArray),
             other => Err(Error::Invalid(format!(
                 "unknown backend '{other}': expected 'cpu' or 'wgpu'/'webgpu'"
             ))),

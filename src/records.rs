@@ -181,11 +181,12 @@ impl<R: BufRead> RecordReader<R> {
                 Format::Tsv => {
                     let fields: Vec<String> =
                         line.split('\t').map(|f| f.trim().to_string()).collect();
-                    if self.count == 0 && self.columns.is_none() {
-                        if let Some(cols) = header_columns(&fields) {
-                            self.columns = Some(cols);
-                            continue;
-                        }
+                    if self.count == 0
+                        && self.columns.is_none()
+                        && let Some(cols) = header_columns(&fields)
+                    {
+                        self.columns = Some(cols);
+                        continue;
                     }
                     self.count += 1;
                     return Ok(Some(self.tsv_record(line_no, &fields)));
@@ -218,14 +219,12 @@ impl<R: BufRead> RecordReader<R> {
                 reason: format!("no sequence in column {}", cols.seq + 1),
             }));
         }
-        if let Some(text) = cols.value.and_then(|i| fields.get(i)) {
-            if !text.is_empty() {
-                match text.parse::<f64>() {
-                    Ok(v) if v.is_finite() => rec.value = Some(v),
-                    _ => {
-                        return Err(rec.error(RecordProblem::BadValue { text: text.clone() }));
-                    }
-                }
+        if let Some(text) = cols.value.and_then(|i| fields.get(i))
+            && !text.is_empty()
+        {
+            match text.parse::<f64>() {
+                Ok(v) if v.is_finite() => rec.value = Some(v),
+                _ => return Err(rec.error(RecordProblem::BadValue { text: text.clone() })),
             }
         }
         Ok(rec)

@@ -244,7 +244,7 @@ impl BlockParams {
             let beta = sd.take(&norm_key(i, "bias"), &[cout])?;
             let mean = sd.take(&norm_key(i, "running_mean"), &[cout])?;
             let var = sd.take(&norm_key(i, "running_var"), &[cout])?;
-            if let Some(pos) = var.iter().position(|v| !(*v >= 0.0)) {
+            if let Some(pos) = var.iter().position(|v| v.is_nan() || *v < 0.0) {
                 return Err(Error::Weights(format!(
                     "{}[{pos}] = {} is not a variance",
                     norm_key(i, "running_var"),

@@ -36,11 +36,25 @@ fn assert_close(f: &Fixture, got: &[f32], what: &str) {
     }
 }
 
+/// The CPU backends under test: flex, and ndarray when built with `--features ndarray`.
+fn devices() -> Vec<(&'static str, Device)> {
+    vec![
+        ("flex", Device::flex()),
+        #[cfg(feature = "ndarray")]
+        ("ndarray", camformer::Backend::NdArray.device().unwrap()),
+    ]
+}
+
 fn check(name: &str, state: StateDict) {
+    for (backend, device) in devices() {
+        check_on(&format!("{name} on {backend}"), name, &state, device);
+    }
+}
+
+fn check_on(what: &str, name: &str, state: &StateDict, device: Device) {
     let f = fixture(name);
     assert_eq!(f.architecture.parameter_count().unwrap(), f.parameters);
     let inputs = constructs(&f);
-    let device = Device::flex();
     // Folded batch norm (what the predictor uses) ...
     let bytes = state.to_safetensors(Default::default()).unwrap();
     let predictor =
@@ -48,16 +62,16 @@ fn check(name: &str, state: StateDict) {
     assert_close(
         &f,
         &predictor.predict(&inputs).unwrap(),
-        &format!("{name} folded"),
+        &format!("{what}, folded"),
     );
     // ... and batch norm kept as layers (what training uses).
     let net =
-        Camformer::from_state_dict(&f.architecture, &state, BatchNormMode::Keep, &device).unwrap();
+        Camformer::from_state_dict(&f.architecture, state, BatchNormMode::Keep, &device).unwrap();
     let kept = Predictor::from_model(f.architecture.clone(), net, device);
     assert_close(
         &f,
         &kept.predict(&inputs).unwrap(),
-        &format!("{name} unfolded"),
+        &format!("{what}, unfolded"),
     );
 }
 
