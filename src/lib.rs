@@ -10,7 +10,7 @@
 //!   Burn module; [`weights`] maps the authors' PyTorch `state_dict` (safetensors) onto it;
 //!   [`manifest`] describes a weights file.
 //! - [`predictor`] runs batched predictions on a device; [`ism`] does in-silico mutagenesis;
-//!   [`metrics`] has the correlation metrics.
+//!   [`metrics`] has the correlation metrics and [`dream`] the official DREAM challenge score.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), camformer::Error> {
@@ -24,6 +24,7 @@
 //! ```
 
 pub mod config;
+pub mod dream;
 pub mod encoding;
 pub mod error;
 pub mod ism;

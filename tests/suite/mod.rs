@@ -1,5 +1,6 @@
 mod cli;
 mod common;
+mod dream;
 mod parity;
 mod sequences;
 mod weights;

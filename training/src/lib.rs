@@ -1,0 +1,12 @@
+//! Training Camformer models with Burn.
+//!
+//! The architecture comes from the root `camformer` crate, so what is trained here is exactly
+//! what the CLI and the browser load: `model.safetensors` (PyTorch `state_dict` layout) and
+//! `manifest.json`.
+//!
+//! - [`data`]: streaming TSV parsing with Camformer's filters, 2-bit packed storage, seeded
+//!   group-wise or decile-stratified splits.
+//! - [`train`]: the training loop, checkpoints and export.
+
+pub mod data;
+pub mod train;

@@ -1,0 +1,439 @@
+//! The training loop: AdamW, a choice of loss, ReduceLROnPlateau or OneCycle, early stopping on
+//! validation Pearson r + Spearman ρ, best-model export and resumable checkpoints.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use burn::module::Module;
+use burn::nn::loss::{HuberLossConfig, Reduction};
+use burn::optim::{AdamWConfig, GradientsParams};
+use burn::tensor::{Device, Tensor, TensorData};
+use camformer::manifest::{FORMAT_VERSION, Manifest, OutputInfo, WeightsInfo, sha256_hex};
+use camformer::metrics::{pearson, spearman};
+use camformer::weights::StorageDtype;
+use camformer::{ArchConfig, Camformer, Predictor};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Dataset, Rng};
+
+/// Training loss.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, clap::ValueEnum)]
+pub enum Loss {
+    /// Mean squared error.
+    Mse,
+    /// Mean absolute error.
+    L1,
+    /// Huber loss with delta 0.9 (as in the paper's experiments).
+    Huber,
+}
+
+/// Learning-rate schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, clap::ValueEnum)]
+pub enum Schedule {
+    /// Multiply the rate by `plateau_factor` when validation loss has not improved for
+    /// `plateau_patience` epochs.
+    Plateau,
+    /// One cycle: linear warm-up to `lr` over the first 30% of steps, cosine decay to lr/1e4.
+    OneCycle,
+}
+
+/// Hyperparameters (defaults as the paper: AdamW lr 1e-3, weight decay 1e-3, batch 256).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Architecture to train.
+    pub arch: ArchConfig,
+    /// Maximum epochs.
+    pub epochs: usize,
+    /// Sequences per step.
+    pub batch_size: usize,
+    /// Peak learning rate.
+    pub lr: f64,
+    /// AdamW weight decay.
+    pub weight_decay: f64,
+    /// Loss function.
+    pub loss: Loss,
+    /// Learning-rate schedule.
+    pub schedule: Schedule,
+    /// Plateau: factor applied to the rate.
+    pub plateau_factor: f64,
+    /// Plateau: epochs without improvement of the validation loss before reducing.
+    pub plateau_patience: usize,
+    /// Stop when validation r + ρ has not improved for this many epochs.
+    pub early_stop: usize,
+    /// Seed of shuffling, dropout and initialisation.
+    pub seed: u64,
+    /// Stop after this many training sequences in all (for learning curves); `None` = no cap.
+    pub max_train: Option<usize>,
+}
+
+/// What one epoch achieved.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EpochLog {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Learning rate used.
+    pub lr: f64,
+    /// Mean training loss.
+    pub train_loss: f64,
+    /// Validation loss (same function).
+    pub val_loss: f64,
+    /// Validation Pearson r.
+    pub val_pearson: f64,
+    /// Validation Spearman ρ.
+    pub val_spearman: f64,
+    /// Training throughput, sequences per second.
+    pub seq_per_s: f64,
+    /// Seconds the epoch took.
+    pub seconds: f64,
+}
+
+/// Resumable state, saved after every epoch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct State {
+    config: TrainConfig,
+    epoch: usize,
+    lr: f64,
+    best_score: f64,
+    best_epoch: usize,
+    bad_epochs: usize,
+    best_val_loss: f64,
+    plateau_bad: usize,
+    history: Vec<EpochLog>,
+}
+
+/// Where a run keeps its files.
+struct RunDir(PathBuf);
+
+impl RunDir {
+    fn checkpoint(&self) -> PathBuf {
+        self.0.join("checkpoint")
+    }
+    fn state(&self) -> PathBuf {
+        self.checkpoint().join("state.json")
+    }
+}
+
+fn loss_fn(loss: Loss, pred: Tensor<2>, target: Tensor<2>) -> Tensor<1> {
+    match loss {
+        Loss::Mse => (pred - target).powi_scalar(2).mean(),
+        Loss::L1 => (pred - target).abs().mean(),
+        Loss::Huber => HuberLossConfig::new(0.9)
+            .init()
+            .forward(pred, target, Reduction::Mean),
+    }
+}
+
+fn batch_tensors(
+    cfg: &ArchConfig,
+    data: &Dataset,
+    idx: &[usize],
+    device: &Device,
+) -> (Tensor<3>, Tensor<2>) {
+    let constructs: Vec<_> = idx.iter().map(|&i| data.seqs[i].unpack()).collect();
+    let enc = cfg.encoding;
+    let x = TensorData::new(
+        enc.encode_batch(&constructs),
+        [
+            idx.len(),
+            enc.channels(),
+            camformer::sequence::CONSTRUCT_LEN,
+        ],
+    );
+    let y = TensorData::new(
+        idx.iter().map(|&i| data.targets[i]).collect::<Vec<_>>(),
+        [idx.len(), 1],
+    );
+    (Tensor::from_data(x, device), Tensor::from_data(y, device))
+}
+
+/// Predictions of a model (inference mode) for a whole dataset.
+pub fn predict_dataset(predictor: &Predictor, data: &Dataset) -> Result<Vec<f32>> {
+    let mut out = Vec::with_capacity(data.len());
+    for chunk in data.seqs.chunks(1024) {
+        let constructs: Vec<_> = chunk.iter().map(|p| p.unpack()).collect();
+        out.extend(predictor.predict(&constructs)?);
+    }
+    Ok(out)
+}
+
+/// Pearson r and Spearman ρ of predictions against a dataset's targets.
+pub fn correlations(pred: &[f32], data: &Dataset) -> (f64, f64) {
+    let p: Vec<f64> = pred.iter().map(|&v| v as f64).collect();
+    let t: Vec<f64> = data.targets.iter().map(|&v| v as f64).collect();
+    (
+        pearson(&p, &t).unwrap_or(0.0),
+        spearman(&p, &t).unwrap_or(0.0),
+    )
+}
+
+fn val_loss(loss: Loss, pred: &[f32], data: &Dataset) -> f64 {
+    let n = pred.len() as f64;
+    pred.iter()
+        .zip(&data.targets)
+        .map(|(&p, &t)| {
+            let d = (p - t).abs() as f64;
+            match loss {
+                Loss::Mse => d * d,
+                Loss::L1 => d,
+                Loss::Huber if d <= 0.9 => 0.5 * d * d,
+                Loss::Huber => 0.9 * (d - 0.45),
+            }
+        })
+        .sum::<f64>()
+        / n
+}
+
+/// Learning rate for a step of a one-cycle schedule.
+fn one_cycle(lr: f64, step: usize, total: usize) -> f64 {
+    let warm = (total as f64 * 0.3).max(1.0);
+    let s = step as f64;
+    if s < warm {
+        lr * (0.04 + 0.96 * s / warm)
+    } else {
+        let t = ((s - warm) / (total as f64 - warm).max(1.0)).min(1.0);
+        lr * 1e-4 + (lr - lr * 1e-4) * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
+    }
+}
+
+/// Model metadata written into the manifest of the exported model.
+pub struct ExportInfo {
+    /// Model name.
+    pub name: String,
+    /// One paragraph.
+    pub description: String,
+    /// Output units.
+    pub output: OutputInfo,
+    /// Free-form description of the training data.
+    pub training_data: serde_json::Value,
+}
+
+/// Writes `model.safetensors` + `manifest.json` into `dir`.
+pub fn export(
+    dir: &Path,
+    net: &Camformer,
+    cfg: &ArchConfig,
+    info: &ExportInfo,
+    training: serde_json::Value,
+    metrics: serde_json::Value,
+) -> Result<()> {
+    fs::create_dir_all(dir)?;
+    let state = net.valid().to_state_dict(cfg, cfg.name == "original")?;
+    let bytes = state.to_safetensors(StorageDtype::F32)?;
+    fs::write(dir.join("model.safetensors"), &bytes)?;
+    let manifest = Manifest {
+        format_version: FORMAT_VERSION,
+        name: info.name.clone(),
+        description: info.description.clone(),
+        architecture: cfg.clone(),
+        weights: WeightsInfo {
+            file: "model.safetensors".into(),
+            sha256: sha256_hex(&bytes),
+            dtype: StorageDtype::F32,
+            parameters: cfg.parameter_count()?,
+        },
+        output: info.output.clone(),
+        training: serde_json::json!({ "data": info.training_data, "procedure": training }),
+        metrics,
+    };
+    fs::write(dir.join("manifest.json"), manifest.to_json() + "\n")?;
+    Ok(())
+}
+
+/// Trains on `train`, validating on `val`, writing the best model and checkpoints into `out`.
+/// With `resume`, continues from `out/checkpoint` if it exists.
+pub fn train(
+    config: TrainConfig,
+    train: &Dataset,
+    val: &Dataset,
+    out: &Path,
+    resume: bool,
+    base: Device,
+    info: &ExportInfo,
+) -> Result<Vec<EpochLog>> {
+    if train.is_empty() || val.len() < 2 {
+        bail!(
+            "need training data and at least 2 validation sequences (got {} and {})",
+            train.len(),
+            val.len()
+        );
+    }
+    let run = RunDir(out.to_path_buf());
+    fs::create_dir_all(run.checkpoint())?;
+    let device = base.clone().autodiff();
+    let cfg = config.arch.clone();
+    let steps_per_epoch = train.len().div_ceil(config.batch_size);
+    let total_steps = steps_per_epoch * config.epochs;
+
+    device.seed(config.seed);
+    let mut model = Camformer::new(&cfg, &device)?;
+    let mut optim = AdamWConfig::new()
+        .with_weight_decay(config.weight_decay as f32)
+        .init();
+    let mut state = State {
+        config: config.clone(),
+        epoch: 0,
+        lr: config.lr,
+        best_score: f64::NEG_INFINITY,
+        best_epoch: 0,
+        bad_epochs: 0,
+        best_val_loss: f64::INFINITY,
+        plateau_bad: 0,
+        history: Vec::new(),
+    };
+    if resume && run.state().exists() {
+        let saved: State =
+            serde_json::from_slice(&fs::read(run.state())?).context("reading checkpoint state")?;
+        if serde_json::to_value(&saved.config.arch)? != serde_json::to_value(&config.arch)? {
+            bail!(
+                "the checkpoint in {} is for another architecture",
+                run.checkpoint().display()
+            );
+        }
+        model = model
+            .try_load_file(run.checkpoint().join("model.bpk"))
+            .map_err(|e| anyhow::anyhow!("loading checkpoint model: {e:?}"))?;
+        optim = optim
+            .load(run.checkpoint().join("optim.bpk"))
+            .map_err(|e| anyhow::anyhow!("loading optimizer state: {e:?}"))?;
+        eprintln!(
+            "resuming after epoch {} (best r+rho {:.4} at epoch {})",
+            saved.epoch, saved.best_score, saved.best_epoch
+        );
+        state = saved;
+        state.config = config.clone();
+    }
+    let mut log = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(out.join("metrics.jsonl"))?;
+
+    let mut seen = state.history.len() * train.len();
+    while state.epoch < config.epochs {
+        let epoch = state.epoch + 1;
+        // Seed per epoch so a resumed run draws the same shuffles and dropout masks.
+        let mut rng = Rng(config.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9));
+        device.seed(config.seed.wrapping_add(epoch as u64));
+        let mut order: Vec<usize> = (0..train.len()).collect();
+        rng.shuffle(&mut order);
+        if let Some(cap) = config.max_train {
+            order.truncate(cap.saturating_sub(seen).min(order.len()));
+            if order.is_empty() {
+                break;
+            }
+        }
+        let bar = ProgressBar::new(order.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template(&format!(
+                "epoch {epoch}/{} [{{bar:30}}] {{pos}}/{{len}} {{per_sec}} ETA {{eta}} loss {{msg}}",
+                config.epochs
+            ))
+            .expect("template"),
+        );
+        let start = Instant::now();
+        let (mut loss_sum, mut batches) = (0.0, 0usize);
+        for (b, idx) in order.chunks(config.batch_size).enumerate() {
+            let lr = match config.schedule {
+                Schedule::Plateau => state.lr,
+                Schedule::OneCycle => {
+                    one_cycle(config.lr, (epoch - 1) * steps_per_epoch + b, total_steps)
+                }
+            };
+            let (x, y) = batch_tensors(&cfg, train, idx, &device);
+            let loss = loss_fn(config.loss, model.forward(x), y);
+            let value = loss.clone().into_scalar::<f32>() as f64;
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(lr, model, grads);
+            loss_sum += value;
+            batches += 1;
+            bar.inc(idx.len() as u64);
+            if b % 10 == 0 {
+                bar.set_message(format!("{:.4}", loss_sum / batches as f64));
+            }
+        }
+        bar.finish_and_clear();
+        let seconds = start.elapsed().as_secs_f64();
+        seen += order.len();
+
+        let predictor =
+            Predictor::from_model(cfg.clone(), model.valid(), base.clone()).with_batch_size(512);
+        let pred = predict_dataset(&predictor, val)?;
+        let (r, rho) = correlations(&pred, val);
+        let vloss = val_loss(config.loss, &pred, val);
+        let entry = EpochLog {
+            epoch,
+            lr: state.lr,
+            train_loss: loss_sum / batches.max(1) as f64,
+            val_loss: vloss,
+            val_pearson: r,
+            val_spearman: rho,
+            seq_per_s: order.len() as f64 / seconds,
+            seconds,
+        };
+        eprintln!(
+            "epoch {epoch}: train loss {:.4}, val loss {vloss:.4}, val r {r:.4} (r2 {:.4}), rho {rho:.4}, {:.0} seq/s",
+            entry.train_loss,
+            r * r,
+            entry.seq_per_s
+        );
+        writeln!(log, "{}", serde_json::to_string(&entry)?)?;
+        state.history.push(entry);
+        state.epoch = epoch;
+
+        if r + rho > state.best_score {
+            state.best_score = r + rho;
+            state.best_epoch = epoch;
+            state.bad_epochs = 0;
+            let metrics = serde_json::json!({
+                "validation": { "n": val.len(), "pearson_r": r, "r2": r * r, "spearman": rho, "epoch": epoch }
+            });
+            export(
+                out,
+                &model,
+                &cfg,
+                info,
+                serde_json::to_value(&config)?,
+                metrics,
+            )?;
+        } else {
+            state.bad_epochs += 1;
+        }
+        if vloss < state.best_val_loss {
+            state.best_val_loss = vloss;
+            state.plateau_bad = 0;
+        } else {
+            state.plateau_bad += 1;
+            if config.schedule == Schedule::Plateau && state.plateau_bad >= config.plateau_patience
+            {
+                state.lr *= config.plateau_factor;
+                state.plateau_bad = 0;
+                eprintln!("learning rate reduced to {:.2e}", state.lr);
+            }
+        }
+        model
+            .clone()
+            .save_file(run.checkpoint().join("model.bpk"))
+            .context("saving checkpoint")?;
+        optim
+            .save(run.checkpoint().join("optim.bpk"))
+            .map_err(|e| anyhow::anyhow!("saving optimizer state: {e:?}"))?;
+        fs::write(run.state(), serde_json::to_vec_pretty(&state)?)?;
+        if state.bad_epochs >= config.early_stop {
+            eprintln!(
+                "early stop: no improvement of val r+rho for {} epochs",
+                config.early_stop
+            );
+            break;
+        }
+    }
+    eprintln!(
+        "done: best val r+rho {:.4} at epoch {}; model in {}",
+        state.best_score,
+        state.best_epoch,
+        out.display()
+    );
+    Ok(state.history)
+}
