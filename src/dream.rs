@@ -1,7 +1,11 @@
 //! The official Random Promoter DREAM Challenge 2022 score.
 //!
-//! `PearsonScore = (r²_all + .3 r²_high + .3 r²_low + .3 r²_yeast + .3 r²_random
-//! + .5 r²_challenging + 1.25 r²_SNVs + .3 r²_motif_perturbation + .4 r²_motif_tiling) / 4.65`;
+//! ```text
+//! PearsonScore = (r²_all + .3 r²_high + .3 r²_low + .3 r²_yeast + .3 r²_random
+//!                 + .5 r²_challenging + 1.25 r²_SNVs + .3 r²_motif_perturbation
+//!                 + .4 r²_motif_tiling) / 4.65
+//! ```
+//!
 //! `SpearmanScore` uses the same weights on Spearman ρ (not squared). Paired subsets correlate
 //! `truth[alt] - truth[ref]` with `pred[alt] - pred[ref]`. Indices are 0-based rows of the
 //! official 71,103-sequence test file.
