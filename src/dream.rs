@@ -133,6 +133,27 @@ impl Scorer {
         Self::new(data)
     }
 
+    /// [`Scorer::from_public_leaderboard`] reading every `*.json` file of a directory.
+    #[cfg(not(target_family = "wasm"))]
+    pub fn from_public_leaderboard_dir(dir: &std::path::Path) -> Result<Self, Error> {
+        let read_err = |e| Error::io(format!("reading {}", dir.display()), e);
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(read_err)? {
+            let path = entry.map_err(read_err)?.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+                let name = path
+                    .file_name()
+                    .expect("a file")
+                    .to_string_lossy()
+                    .into_owned();
+                files.push((name, text));
+            }
+        }
+        Self::from_public_leaderboard(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+    }
+
     /// Every index the scorer needs a prediction for.
     pub fn indices(&self) -> Vec<usize> {
         let mut out: Vec<usize> = self

@@ -78,18 +78,6 @@ impl Construct {
         bases[position] = base;
         Construct(bases)
     }
-
-    /// Builds a construct from a sequence already exactly 110 bp of `ACGTN` (any case).
-    ///
-    /// Returns the problem otherwise; use [`prepare`] for user input.
-    pub fn from_exact(seq: &str) -> Result<Construct, RecordProblem> {
-        let (construct, notes) = prepare(seq)?;
-        if notes.is_empty() {
-            Ok(construct)
-        } else {
-            Err(RecordProblem::BadLength { length: seq.len() })
-        }
-    }
 }
 
 impl fmt::Display for Construct {

@@ -179,10 +179,24 @@ impl StateDict {
     }
 
     /// Whether this state dict matches `config` (all tensors present with the right shapes, and
-    /// no others).
+    /// no others). Compares names and shapes only; no tensor data is copied.
     pub fn fits(&self, config: &ArchConfig) -> bool {
-        let mut copy = self.clone();
-        BlockParams::take_all(&mut copy, config).is_ok() && copy.tensors.is_empty()
+        let mut shapes = StateDict {
+            tensors: self
+                .tensors
+                .iter()
+                .map(|(name, t)| {
+                    (
+                        name.clone(),
+                        HostTensor {
+                            shape: t.shape.clone(),
+                            data: Vec::new(),
+                        },
+                    )
+                })
+                .collect(),
+        };
+        take_params(&mut shapes, config).is_ok() && shapes.tensors.is_empty()
     }
 }
 
@@ -227,51 +241,50 @@ struct BlockParams {
 
 struct AllParams {
     blocks: Vec<BlockParams>,
-    /// Dense layers as (weight `[in, out]` for Burn, bias).
+    /// Dense layers as (weight `[out, in]` as PyTorch stores it, bias, `[in, out]`).
     head: Vec<(Vec<f32>, Vec<f32>, [usize; 2])>,
 }
 
-impl BlockParams {
-    fn take_all(sd: &mut StateDict, config: &ArchConfig) -> Result<AllParams, Error> {
-        config.validate()?;
-        let mut blocks = Vec::new();
-        let mut cin = config.encoding.channels();
-        for (i, b) in config.blocks.iter().enumerate() {
-            let cout = b.channels;
-            let conv_w = sd.take_conv(i, "weight", &[cout, cin, b.kernel, 1])?;
-            let conv_b = sd.take_conv(i, "bias", &[cout])?;
-            let gamma = sd.take(&norm_key(i, "weight"), &[cout])?;
-            let beta = sd.take(&norm_key(i, "bias"), &[cout])?;
-            let mean = sd.take(&norm_key(i, "running_mean"), &[cout])?;
-            let var = sd.take(&norm_key(i, "running_var"), &[cout])?;
-            if let Some(pos) = var.iter().position(|v| v.is_nan() || *v < 0.0) {
-                return Err(Error::Weights(format!(
-                    "{}[{pos}] = {} is not a variance",
-                    norm_key(i, "running_var"),
-                    var[pos]
-                )));
-            }
-            blocks.push(BlockParams {
-                conv_w,
-                conv_b,
-                gamma,
-                beta,
-                mean,
-                var,
-                shape: [cout, cin, b.kernel],
-            });
-            cin = cout;
+/// Removes every parameter of `config` from `sd`, checking names and shapes.
+fn take_params(sd: &mut StateDict, config: &ArchConfig) -> Result<AllParams, Error> {
+    config.validate()?;
+    let mut blocks = Vec::new();
+    let mut cin = config.encoding.channels();
+    for (i, b) in config.blocks.iter().enumerate() {
+        let cout = b.channels;
+        let conv_w = sd.take_conv(i, "weight", &[cout, cin, b.kernel, 1])?;
+        let conv_b = sd.take_conv(i, "bias", &[cout])?;
+        let gamma = sd.take(&norm_key(i, "weight"), &[cout])?;
+        let beta = sd.take(&norm_key(i, "bias"), &[cout])?;
+        let mean = sd.take(&norm_key(i, "running_mean"), &[cout])?;
+        let var = sd.take(&norm_key(i, "running_var"), &[cout])?;
+        if let Some(pos) = var.iter().position(|v| v.is_nan() || *v < 0.0) {
+            return Err(Error::Weights(format!(
+                "{}[{pos}] = {} is not a variance",
+                norm_key(i, "running_var"),
+                var[pos]
+            )));
         }
-        let mut head = Vec::new();
-        let mut features = config.flat_features()?;
-        for (j, &width) in config.head.iter().chain(std::iter::once(&1)).enumerate() {
-            let w = sd.take(&linear_key(j, "weight"), &[width, features])?;
-            let b = sd.take(&linear_key(j, "bias"), &[width])?;
-            head.push((transpose(&w, width, features), b, [features, width]));
-            features = width;
-        }
-        Ok(AllParams { blocks, head })
+        blocks.push(BlockParams {
+            conv_w,
+            conv_b,
+            gamma,
+            beta,
+            mean,
+            var,
+            shape: [cout, cin, b.kernel],
+        });
+        cin = cout;
     }
+    let mut head = Vec::new();
+    let mut features = config.flat_features()?;
+    for (j, &width) in config.head.iter().chain(std::iter::once(&1)).enumerate() {
+        let w = sd.take(&linear_key(j, "weight"), &[width, features])?;
+        let b = sd.take(&linear_key(j, "bias"), &[width])?;
+        head.push((w, b, [features, width]));
+        features = width;
+    }
+    Ok(AllParams { blocks, head })
 }
 
 /// `[rows, cols]` -> `[cols, rows]`.
@@ -311,7 +324,7 @@ impl Camformer {
         device: &Device,
     ) -> Result<Self, Error> {
         let mut sd = state.clone();
-        let params = BlockParams::take_all(&mut sd, config)?;
+        let params = take_params(&mut sd, config)?;
         if let Some(extra) = sd.names().next() {
             return Err(Error::Weights(format!(
                 "unexpected tensor '{extra}' for architecture '{}' ({} unused in all)",
@@ -342,7 +355,8 @@ impl Camformer {
             block.conv.bias = Some(param(b, [p.shape[0]], device));
         }
         for (layer, (w, b, shape)) in model.head.iter_mut().zip(params.head) {
-            layer.weight = param(w, shape, device);
+            // PyTorch stores `[out, in]`; Burn's linear weight is `[in, out]`.
+            layer.weight = param(transpose(&w, shape[1], shape[0]), shape, device);
             layer.bias = Some(param(b, [shape[1]], device));
         }
         Ok(model)

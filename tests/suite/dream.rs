@@ -7,17 +7,7 @@ use camformer::dream::Scorer;
 use super::common::data;
 
 fn public_scorer() -> Scorer {
-    let dir = data("dream_public");
-    let files: Vec<(String, String)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(&p).unwrap())
-        })
-        .collect();
-    Scorer::from_public_leaderboard(files.iter().map(|(n, t)| (n.as_str(), t.as_str()))).unwrap()
+    Scorer::from_public_leaderboard_dir(&data("dream_public")).unwrap()
 }
 
 /// Column `model` of the reference predictions for the public rows, by test index.

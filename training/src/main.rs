@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use camformer::dream::Scorer;
 use camformer::manifest::OutputInfo;
 use camformer::{Backend, model_files};
@@ -213,23 +213,7 @@ fn main() -> Result<()> {
                 "pearson_r": r, "r2": r * r, "spearman": rho,
             });
             if let Some(dir) = public_leaderboard {
-                let mut files = Vec::new();
-                for entry in
-                    std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?
-                {
-                    let path = entry?.path();
-                    if path.extension().is_some_and(|e| e == "json") {
-                        let name = path
-                            .file_name()
-                            .expect("file")
-                            .to_string_lossy()
-                            .into_owned();
-                        files.push((name, std::fs::read_to_string(&path)?));
-                    }
-                }
-                let scorer = Scorer::from_public_leaderboard(
-                    files.iter().map(|(n, t)| (n.as_str(), t.as_str())),
-                )?;
+                let scorer = Scorer::from_public_leaderboard_dir(&dir)?;
                 let by_idx: std::collections::HashMap<usize, f64> = set
                     .idx
                     .iter()
