@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use camformer::ism::{self, Positions};
+use camformer::ism::{self, Method, Positions};
 use camformer::records::parse_all;
 use camformer::weights::StorageDtype;
 use camformer::{ArchConfig, Backend, Camformer, Construct, Predictor};
@@ -69,9 +69,24 @@ fn bench(c: &mut Criterion) {
         // One batch of 331 = reference + 110 positions x 3, as the peers' ISM was timed.
         group.throughput(Throughput::Elements(331));
         let p = p.with_batch_size(331);
-        group.bench_function("ism_naive_all_positions", |b| {
-            b.iter(|| black_box(ism::naive(&p, &seqs[0], Positions::All).unwrap()))
-        });
+        for method in [Method::Naive, Method::Fast] {
+            group.bench_function(
+                format!("ism_{method:?}_all_positions").to_lowercase(),
+                |b| b.iter(|| black_box(ism::run(&p, &seqs[0], Positions::All, method).unwrap())),
+            );
+        }
+        // The paper's ISM: the 80 random-region positions x 3 = 240 mutants + reference.
+        group.throughput(Throughput::Elements(241));
+        for method in [Method::Naive, Method::Fast] {
+            group.bench_function(
+                format!("ism_{method:?}_random_region").to_lowercase(),
+                |b| {
+                    b.iter(|| {
+                        black_box(ism::run(&p, &seqs[0], Positions::RandomRegion, method).unwrap())
+                    })
+                },
+            );
+        }
         group.finish();
     }
 }

@@ -27,6 +27,30 @@ impl Positions {
     }
 }
 
+/// How ISM computes the mutants' predictions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// Every mutant through the whole network, batched.
+    Naive,
+    /// Only what each mutation changes, reusing the reference activations
+    /// ([`crate::fast_ism`]); equal to `Naive` up to summation order.
+    #[default]
+    Fast,
+}
+
+impl std::str::FromStr for Method {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.to_ascii_lowercase().as_str() {
+            "naive" => Ok(Method::Naive),
+            "fast" => Ok(Method::Fast),
+            other => Err(Error::Invalid(format!(
+                "unknown ISM method '{other}': expected 'fast' or 'naive'"
+            ))),
+        }
+    }
+}
+
 /// One single-base mutant.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Mutation {
@@ -115,6 +139,38 @@ pub fn from_predictions(mutations: Vec<Mutation>, predictions: &[f32]) -> Result
         .map(|(m, &p)| (m, p - reference))
         .collect();
     Ok(Ism { reference, effects })
+}
+
+/// ISM of `construct` at `positions` with the chosen method (native only).
+#[cfg(not(target_family = "wasm"))]
+pub fn run(
+    predictor: &Predictor,
+    construct: &Construct,
+    positions: Positions,
+    method: Method,
+) -> Result<Ism, Error> {
+    match method {
+        Method::Naive => naive(predictor, construct, positions),
+        Method::Fast => {
+            crate::fast_ism::fast(predictor, construct, Mutation::all(construct, positions))
+        }
+    }
+}
+
+/// ISM with asynchronous read-back (browser, WebGPU).
+pub async fn run_async(
+    predictor: &Predictor,
+    construct: &Construct,
+    positions: Positions,
+    method: Method,
+) -> Result<Ism, Error> {
+    match method {
+        Method::Naive => naive_async(predictor, construct, positions).await,
+        Method::Fast => {
+            crate::fast_ism::fast_async(predictor, construct, Mutation::all(construct, positions))
+                .await
+        }
+    }
 }
 
 /// Naive ISM: every mutant through the full network, batched (native only).

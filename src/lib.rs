@@ -27,6 +27,7 @@ pub mod config;
 pub mod dream;
 pub mod encoding;
 pub mod error;
+pub mod fast_ism;
 pub mod ism;
 pub mod manifest;
 pub mod metrics;

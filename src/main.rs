@@ -49,6 +49,10 @@ enum Command {
         /// Mutate all 110 positions instead of the 80-bp random region.
         #[arg(long)]
         all_positions: bool,
+        /// fast: recompute only what each mutation changes (exact); naive: every mutant
+        /// through the whole network. Both give the same deltas up to rounding.
+        #[arg(long, default_value = "fast")]
+        method: ism::Method,
     },
     /// Print a model's manifest (or the architecture detected from bare weights).
     Info {
@@ -270,7 +274,12 @@ fn predict(model: &ModelArgs, io: &IoArgs, strict: bool) -> Result<ExitCode> {
     })
 }
 
-fn ism_command(model: &ModelArgs, io: &IoArgs, all_positions: bool) -> Result<ExitCode> {
+fn ism_command(
+    model: &ModelArgs,
+    io: &IoArgs,
+    all_positions: bool,
+    method: ism::Method,
+) -> Result<ExitCode> {
     let predictor = model.load()?;
     let positions = if all_positions {
         Positions::All
@@ -284,7 +293,7 @@ fn ism_command(model: &ModelArgs, io: &IoArgs, all_positions: bool) -> Result<Ex
     for item in RecordReader::new(open_input(&io.input)?) {
         match item?.and_then(|rec| rec.prepare()) {
             Ok(p) => {
-                let result = ism::naive(&predictor, &p.construct, positions)?;
+                let result = ism::run(&predictor, &p.construct, positions, method)?;
                 let name = tsv_escape(&p.record.name);
                 for (m, delta) in &result.effects {
                     writeln!(
@@ -340,7 +349,8 @@ fn main() -> ExitCode {
             model,
             io,
             all_positions,
-        } => ism_command(model, io, *all_positions),
+            method,
+        } => ism_command(model, io, *all_positions, *method),
         Command::Info { model } => info(model),
     };
     match result {

@@ -31,7 +31,7 @@ pub struct ConvBlock {
 }
 
 impl ConvBlock {
-    fn new(cfg: &BlockConfig, channels_in: usize, dropout: f64, device: &Device) -> Self {
+    fn new(cfg: &BlockConfig, channels_in: usize, device: &Device) -> Self {
         let (before, after) = cfg.padding.amounts(cfg.kernel);
         let conv = Conv1dConfig::new(channels_in, cfg.channels, cfg.kernel)
             .with_padding(PaddingConfig1d::Explicit(before, after))
@@ -46,7 +46,7 @@ impl ConvBlock {
             conv,
             norm: Some(norm),
             pool,
-            dropout: DropoutConfig::new(dropout).init(),
+            dropout: DropoutConfig::new(cfg.dropout).init(),
         }
     }
 
@@ -96,12 +96,7 @@ impl Camformer {
         let mut channels_in = config.encoding.channels();
         let mut blocks = Vec::with_capacity(config.blocks.len());
         for block in &config.blocks {
-            blocks.push(ConvBlock::new(
-                block,
-                channels_in,
-                config.conv_dropout,
-                device,
-            ));
+            blocks.push(ConvBlock::new(block, channels_in, device));
             channels_in = block.channels;
         }
         let mut features = config.flat_features()?;

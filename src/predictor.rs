@@ -144,6 +144,11 @@ impl Predictor {
         self
     }
 
+    /// Changes how many sequences go through the network at once.
+    pub fn set_batch_size(&mut self, batch_size: usize) {
+        self.batch_size = batch_size.max(1);
+    }
+
     /// The architecture.
     pub fn config(&self) -> &ArchConfig {
         &self.config

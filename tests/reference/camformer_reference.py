@@ -100,7 +100,7 @@ class CamformerRef(nn.Module):
                 nn.BatchNorm2d(b["channels"], eps=1e-5),
                 nn.ReLU(),
                 pool,
-                nn.Dropout(cfg["conv_dropout"]),
+                nn.Dropout(b["dropout"]),
             ))
             cin = b["channels"]
         self.CNN_layers = nn.ModuleList(layers)

@@ -57,6 +57,10 @@ enum Command {
         plateau_factor: f64,
         #[arg(long, default_value_t = 3)]
         plateau_patience: usize,
+        /// Plateau schedule: linear learning-rate warm-up over this many first steps (without
+        /// one, Mini's dense layer dies in the first steps on MAUDE-scale targets).
+        #[arg(long, default_value_t = 200)]
+        warmup_steps: usize,
         /// Stop when validation r + rho has not improved for this many epochs.
         #[arg(long, default_value_t = 10)]
         early_stop: usize,
@@ -117,6 +121,7 @@ fn main() -> Result<()> {
             schedule,
             plateau_factor,
             plateau_patience,
+            warmup_steps,
             early_stop,
             seed,
             max_train,
@@ -157,6 +162,7 @@ fn main() -> Result<()> {
                 early_stop,
                 seed,
                 max_train,
+                warmup_steps,
             };
             let info = ExportInfo {
                 name,

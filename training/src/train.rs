@@ -68,6 +68,13 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Stop after this many training sequences in all (for learning curves); `None` = no cap.
     pub max_train: Option<usize>,
+    /// Plateau schedule: raise the rate linearly from 0 over this many first steps.
+    ///
+    /// Without it Adam's first full-size steps kill the ReLU units of Mini's 14,592 -> 32 dense
+    /// layer on MAUDE-scale targets (the same happens in PyTorch) and the model predicts a
+    /// constant. One-cycle has its own warm-up.
+    #[serde(default)]
+    pub warmup_steps: usize,
 }
 
 /// What one epoch achieved.
@@ -185,6 +192,15 @@ fn val_loss(loss: Loss, pred: &[f32], data: &Dataset) -> f64 {
         })
         .sum::<f64>()
         / n
+}
+
+/// Multiplier of the learning rate during a linear warm-up over `warmup` steps.
+fn warmup_factor(step: usize, warmup: usize) -> f64 {
+    if warmup == 0 {
+        1.0
+    } else {
+        ((step + 1) as f64 / warmup as f64).min(1.0)
+    }
 }
 
 /// Learning rate for a step of a one-cycle schedule.
@@ -336,11 +352,10 @@ pub fn train(
         let start = Instant::now();
         let (mut loss_sum, mut batches) = (0.0, 0usize);
         for (b, idx) in order.chunks(config.batch_size).enumerate() {
+            let step = (epoch - 1) * steps_per_epoch + b;
             let lr = match config.schedule {
-                Schedule::Plateau => state.lr,
-                Schedule::OneCycle => {
-                    one_cycle(config.lr, (epoch - 1) * steps_per_epoch + b, total_steps)
-                }
+                Schedule::Plateau => state.lr * warmup_factor(step, config.warmup_steps),
+                Schedule::OneCycle => one_cycle(config.lr, step, total_steps),
             };
             let (x, y) = batch_tensors(&cfg, train, idx, &device);
             let loss = loss_fn(config.loss, model.forward(x), y);

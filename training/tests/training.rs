@@ -49,6 +49,7 @@ fn config(epochs: usize) -> TrainConfig {
         early_stop: 10,
         seed: 5,
         max_train: None,
+        warmup_steps: 4,
     }
 }
 
