@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Every check the project runs: formatting, lints, docs, the Rust tests, the checkpoint-conversion
-# test against PyTorch, and the WebAssembly build of the library. Installs what it needs:
-# the wasm32 target (rustup) and, for the conversion test, CPU PyTorch in a virtual
-# environment under $CAMFORMER_CACHE (default ~/.cache/camformer-web), reused across runs.
+# Every check the project runs (the README's test command; CI runs exactly this):
+# formatting, lints, docs, the Rust tests, the checkpoint-conversion test against PyTorch, the
+# WebAssembly build and the wasm API tests in Node.js.
+#
+# Installs what it needs on a fresh machine: rustfmt/clippy and the wasm32 target (rustup),
+# wasm-bindgen-cli at the Cargo.lock version (cargo install, into ~/.cargo/bin, skipped when
+# present), CPU PyTorch in a virtual environment under $CAMFORMER_CACHE (default
+# ~/.cache/camformer-web).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cache="${CAMFORMER_CACHE:-$HOME/.cache/camformer-web}"
 mkdir -p "$cache"
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> %s  [%s]\n' "$*" "$(date +%H:%M:%S)"; }
 
 step "toolchain: rustfmt, clippy, wasm32-unknown-unknown"
 rustup component add rustfmt clippy
@@ -36,7 +40,19 @@ fi
 CAMFORMER_BIN="${CARGO_TARGET_DIR:-target}/release/camformer" \
     "$venv/bin/python" tests/reference/test_convert.py
 
-step "wasm32 build of the library"
-cargo build --lib --release --target wasm32-unknown-unknown
+# The wasm builds use their own target directory (as scripts/build-wasm.sh does), so their
+# different feature sets never invalidate the native build's cache.
+wasm_target="${CARGO_TARGET_DIR:-target}-wasm"
+
+step "wasm API tests in Node.js (wasm-bindgen-test; the CPU-only browser module)"
+version="$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')"
+if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$version" ]; then
+    cargo install wasm-bindgen-cli --version "$version"
+fi
+CARGO_TARGET_DIR="$wasm_target" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test --lib --release --target wasm32-unknown-unknown --no-default-features
+
+step "wasm32 build check of the WebGPU browser module"
+CARGO_TARGET_DIR="$wasm_target" cargo check --lib --release --target wasm32-unknown-unknown
 
 step "all checks passed"

@@ -10,7 +10,11 @@
 //!   Burn module; [`weights`] maps the authors' PyTorch `state_dict` (safetensors) onto it;
 //!   [`manifest`] describes a weights file.
 //! - [`predictor`] runs batched predictions on a device; [`ism`] does in-silico mutagenesis;
+//!   [`attribution`] computes gradient x input and the authors' Grad-CAM with autodiff;
 //!   [`metrics`] has the correlation metrics and [`dream`] the official DREAM challenge score.
+//! - [`motifs`] reads MEME-format motif files and scans sequences as FIMO does (JASPAR fungi
+//!   motifs are compiled in); [`motif_effects`] predicts what inserting, destroying, tiling or
+//!   combining motif sites does.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), camformer::Error> {
@@ -23,7 +27,10 @@
 //! # Ok(()) }
 //! ```
 
+pub mod attribution;
 pub mod config;
+pub mod default_model;
+pub mod design;
 pub mod dream;
 pub mod encoding;
 pub mod error;
@@ -34,9 +41,14 @@ pub mod metrics;
 pub mod model;
 #[cfg(not(target_family = "wasm"))]
 pub mod model_files;
+pub mod motif_effects;
+pub mod motifs;
 pub mod predictor;
 pub mod records;
 pub mod sequence;
+pub mod variants;
+#[cfg(target_family = "wasm")]
+pub mod web;
 pub mod weights;
 
 pub use config::ArchConfig;

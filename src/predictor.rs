@@ -46,9 +46,12 @@ impl Backend {
     pub fn device(self) -> Result<Device, Error> {
         match self {
             Backend::Cpu => Ok(Device::flex()),
+            #[cfg(feature = "webgpu")]
             Backend::Wgpu => Device::wgpu_options()
                 .init()
                 .map_err(|e| Error::Backend(format!("no usable GPU adapter: {e}"))),
+            #[cfg(not(feature = "webgpu"))]
+            Backend::Wgpu => Err(no_gpu_support()),
             #[cfg(feature = "ndarray")]
             #[allow(deprecated)] // measured against flex, never the default
             Backend::NdArray => Ok(Device::ndarray()),
@@ -59,15 +62,26 @@ impl Backend {
     pub async fn device_async(self) -> Result<Device, Error> {
         match self {
             Backend::Cpu => Ok(Device::flex()),
+            #[cfg(feature = "webgpu")]
             Backend::Wgpu => Device::wgpu_options()
                 .init_async()
                 .await
                 .map_err(|e| Error::Backend(format!("no usable GPU adapter: {e}"))),
+            #[cfg(not(feature = "webgpu"))]
+            Backend::Wgpu => Err(no_gpu_support()),
             #[cfg(feature = "ndarray")]
             #[allow(deprecated)] // measured against flex, never the default
             Backend::NdArray => Ok(Device::ndarray()),
         }
     }
+}
+
+/// The error of a build without the `webgpu` feature (the small CPU-only browser module).
+#[cfg(not(feature = "webgpu"))]
+fn no_gpu_support() -> Error {
+    Error::Backend(
+        "this build has no GPU backend (built without the `webgpu` feature); use the CPU".into(),
+    )
 }
 
 impl fmt::Display for Backend {

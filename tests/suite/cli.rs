@@ -173,13 +173,39 @@ fn ism_writes_every_substitution() {
 }
 
 #[test]
-fn missing_weights_is_a_clear_error() {
+fn without_weights_the_shipped_model_predicts_and_a_missing_file_is_named() {
     let out = camformer()
         .args(["predict", "--input", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b">r1\nACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGT\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let row: Vec<&str> = stdout.lines().nth(1).unwrap().split('\t').collect();
+    assert_eq!(row[0], "r1");
+    assert!(row[2].parse::<f32>().unwrap().is_finite());
+
+    let out = camformer()
+        .args(["predict", "--weights", "no/such/model", "--input", "-"])
         .stdin(Stdio::null())
         .output()
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("--weights is required"), "{stderr}");
+    assert!(stderr.contains("no/such/model"), "{stderr}");
 }

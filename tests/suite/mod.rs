@@ -1,7 +1,11 @@
+mod attribution;
 mod cli;
 mod common;
+mod default_model;
+mod design;
 mod dream;
 mod ism;
+mod motifs;
 mod parity;
 mod sequences;
 mod weights;

@@ -1,0 +1,112 @@
+//! What the subcommands share: model and I/O arguments, progress display, the tally of
+//! accepted and rejected records.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use camformer::{Backend, Predictor, RecordError, default_model, model_files};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Args)]
+pub struct ModelArgs {
+    /// Model: a directory with manifest.json, a manifest JSON, or a safetensors file in the
+    /// authors' state_dict layout. Without it, the shipped default model (compiled in).
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    /// Architecture for bare safetensors weights: original, mini, or a JSON config file.
+    /// Detected from the tensor shapes when omitted.
+    #[arg(long)]
+    pub arch: Option<String>,
+    /// Compute backend: cpu or wgpu (Vulkan/Metal/DX12).
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Sequences per forward pass.
+    #[arg(long, default_value_t = camformer::predictor::DEFAULT_BATCH)]
+    pub batch_size: usize,
+}
+
+#[derive(Args)]
+pub struct IoArgs {
+    /// Input sequences (FASTA, one per line, or seq<TAB>value TSV); '-' for standard input.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Output TSV; '-' for standard output.
+    #[arg(long, default_value = "-")]
+    pub output: PathBuf,
+}
+
+impl ModelArgs {
+    pub fn load(&self) -> Result<Predictor> {
+        let backend: Backend = self.device.parse()?;
+        let predictor = match &self.weights {
+            Some(weights) => model_files::load(weights, self.arch.as_deref(), backend.device()?)
+                .with_context(|| format!("loading model {}", weights.display()))?,
+            None => {
+                if self.arch.is_some() {
+                    anyhow::bail!(
+                        "--arch only applies to --weights (the default model has a manifest)"
+                    );
+                }
+                default_model::predictor(backend.device()?).context("loading the default model")?
+            }
+        };
+        Ok(predictor.with_batch_size(self.batch_size))
+    }
+}
+
+pub fn open_input(path: &Path) -> Result<Box<dyn BufRead>> {
+    if path == Path::new("-") {
+        return Ok(Box::new(BufReader::new(io::stdin().lock())));
+    }
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(Box::new(BufReader::with_capacity(1 << 20, file)))
+}
+
+pub fn open_output(path: &Path) -> Result<Box<dyn Write>> {
+    if path == Path::new("-") {
+        return Ok(Box::new(BufWriter::new(io::stdout().lock())));
+    }
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    Ok(Box::new(BufWriter::new(file)))
+}
+
+pub fn progress(what: &str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} {{human_pos}} {what} [{{elapsed_precise}}, {{per_sec}}]"
+        ))
+        .expect("valid template"),
+    );
+    bar
+}
+
+/// Counts of what happened to the input, reported at the end.
+#[derive(Default)]
+pub struct Tally {
+    pub predicted: usize,
+    pub rejected: usize,
+    pub adjusted: usize,
+}
+
+impl Tally {
+    pub fn reject(&mut self, bar: &ProgressBar, e: &RecordError) {
+        self.rejected += 1;
+        bar.suspend(|| eprintln!("rejected: {e}"));
+    }
+
+    pub fn report(&self) {
+        eprintln!(
+            "camformer: {} predicted, {} rejected, {} adjusted (flanked/padded/truncated; see the note column)",
+            self.predicted, self.rejected, self.adjusted
+        );
+    }
+}
+
+/// Replaces characters that would break a TSV cell.
+pub fn tsv_escape(s: &str) -> String {
+    s.replace(['\t', '\n', '\r'], " ")
+}

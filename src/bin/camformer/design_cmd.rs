@@ -1,0 +1,113 @@
+//! `camformer design`: greedy or beam search over single-base edits of the random region.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use camformer::design::{self, DesignConfig, Goal};
+use camformer::records::RecordReader;
+use camformer::sequence::{RANDOM_LEN, RANDOM_START};
+
+use crate::common::{ModelArgs, open_input, open_output, tsv_escape};
+
+/// Arguments of `camformer design`.
+#[derive(clap::Args)]
+pub struct DesignArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Starting sequences (FASTA, one per line, or TSV); each is designed separately.
+    #[arg(long)]
+    input: PathBuf,
+    /// maximize or minimize the prediction.
+    #[arg(long, default_value = "maximize")]
+    goal: Goal,
+    /// Most edited positions.
+    #[arg(long, default_value_t = 10)]
+    max_edits: usize,
+    /// Sequences kept per step (1 = greedy search).
+    #[arg(long, default_value_t = 1)]
+    beam: usize,
+    /// Positions of the 80-bp random region (1-80) that must not change, e.g. `1-10,42`.
+    #[arg(long, default_value = "")]
+    frozen: String,
+    /// Output TSV (the trajectory of each sequence); '-' for standard output.
+    #[arg(long, default_value = "-")]
+    output: PathBuf,
+}
+
+/// `1-10,42` -> 0-based construct positions.
+fn parse_frozen(text: &str) -> Result<Vec<usize>> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        let parse = |s: &str| -> Result<usize> {
+            let v: usize = s
+                .trim()
+                .parse()
+                .with_context(|| format!("--frozen: '{s}' is not a position"))?;
+            anyhow::ensure!(
+                (1..=RANDOM_LEN).contains(&v),
+                "--frozen: position {v} is outside the random region (1-{RANDOM_LEN})"
+            );
+            Ok(v)
+        };
+        let (a, b) = (parse(a)?, parse(b)?);
+        anyhow::ensure!(a <= b, "--frozen: range {part} is reversed");
+        out.extend((a..=b).map(|p| p - 1 + RANDOM_START));
+    }
+    Ok(out)
+}
+
+/// Runs `camformer design`.
+pub fn design(args: &DesignArgs) -> Result<ExitCode> {
+    let predictor = args.model.load()?;
+    let config = DesignConfig {
+        goal: args.goal,
+        max_edits: args.max_edits,
+        beam_width: args.beam,
+        frozen: parse_frozen(&args.frozen)?,
+    };
+    let mut out = open_output(&args.output)?;
+    writeln!(out, "name\tstep\tedit\tsequence\tprediction")?;
+    let mut failed = 0;
+    for item in RecordReader::new(open_input(&args.input)?) {
+        let prepared = match item?.and_then(|rec| rec.prepare()) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("rejected: {e}");
+                failed += 1;
+                continue;
+            }
+        };
+        let name = tsv_escape(&prepared.record.name);
+        let result = match design::run(&predictor, config.clone(), prepared.construct) {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!(
+                    "rejected: record {} '{}': {e}",
+                    prepared.record.number, prepared.record.name
+                );
+                failed += 1;
+                continue;
+            }
+        };
+        for step in result.trajectory() {
+            writeln!(
+                out,
+                "{name}\t{}\t{}\t{}\t{:.6}",
+                step.edits,
+                step.edit.as_deref().unwrap_or("-"),
+                step.sequence,
+                step.prediction
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(if failed > 0 {
+        eprintln!("camformer: {failed} record(s) could not be designed (see above)");
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,136 @@
+//! `camformer variants` (effects of substitutions against a reference) and
+//! `camformer robustness` (mutational robustness of each input sequence).
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use camformer::ism::{self, Positions};
+use camformer::records::RecordReader;
+use camformer::variants::{self, Robustness};
+use clap::Args;
+
+use crate::common::{IoArgs, ModelArgs, Tally, open_input, open_output, progress, tsv_escape};
+
+/// Arguments of `camformer variants`.
+#[derive(Args)]
+pub struct VariantsArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    /// The reference sequence (80-bp random region or 110-bp construct); variant positions are
+    /// 1-based on it as given.
+    #[arg(long, conflicts_with = "reference_file")]
+    reference: Option<String>,
+    /// A file whose first record (FASTA, line or TSV) is the reference.
+    #[arg(long)]
+    reference_file: Option<PathBuf>,
+    /// Variants, one set per line: `pos ref alt` triples (several per line are applied
+    /// together, e.g. `12 A G, 40 C T` or `12A>G 40C>T`), or a reference and an alternative
+    /// sequence separated by whitespace. `-` reads standard input.
+    #[arg(long)]
+    variants: PathBuf,
+    /// Output TSV; '-' for standard output.
+    #[arg(long, default_value = "-")]
+    output: PathBuf,
+}
+
+/// Runs `camformer variants`.
+pub fn variants(args: &VariantsArgs) -> Result<ExitCode> {
+    let reference = match (&args.reference, &args.reference_file) {
+        (Some(seq), _) => seq.clone(),
+        (None, Some(path)) => {
+            let first = RecordReader::new(open_input(path)?)
+                .next()
+                .with_context(|| format!("{} holds no sequence", path.display()))???;
+            first.sequence
+        }
+        (None, None) => anyhow::bail!("give the reference with --reference or --reference-file"),
+    };
+    let mut text = String::new();
+    open_input(&args.variants)?.read_to_string(&mut text)?;
+    let list = variants::parse(&reference, &text)?;
+    let predictor = args.model.load()?;
+    let predictions = predictor.predict(&variants::batch(&list))?;
+    let effects = variants::effects(list, &predictions)?;
+    let mut out = open_output(&args.output)?;
+    writeln!(
+        out,
+        "line\tvariant\treference_prediction\talternative_prediction\tdelta"
+    )?;
+    for e in &effects {
+        writeln!(
+            out,
+            "{}\t{}\t{:.6}\t{:.6}\t{:.6}",
+            e.variant.line,
+            e.variant.label,
+            e.reference,
+            e.alternative,
+            e.delta()
+        )?;
+    }
+    out.flush()?;
+    eprintln!("camformer: {} variants evaluated", effects.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `camformer robustness`.
+#[derive(Args)]
+pub struct RobustnessArgs {
+    #[command(flatten)]
+    model: ModelArgs,
+    #[command(flatten)]
+    io: IoArgs,
+    /// A single mutant with |delta| below this counts as neutral (robust).
+    #[arg(long, default_value_t = 0.1)]
+    threshold: f32,
+    /// Mutate all 110 positions instead of the 80-bp random region.
+    #[arg(long)]
+    all_positions: bool,
+}
+
+/// Runs `camformer robustness`: one row per input sequence.
+pub fn robustness(args: &RobustnessArgs) -> Result<ExitCode> {
+    let predictor = args.model.load()?;
+    let positions = if args.all_positions {
+        Positions::All
+    } else {
+        Positions::RandomRegion
+    };
+    let mut out = open_output(&args.io.output)?;
+    writeln!(
+        out,
+        "name\tprediction\tmutants\tthreshold\trobust_fraction\tup_fraction\tdown_fraction\tmean_abs_delta\tmax_increase\tmax_decrease"
+    )?;
+    let bar = progress("sequences");
+    let mut tally = Tally::default();
+    for item in RecordReader::new(open_input(&args.io.input)?) {
+        match item?.and_then(|rec| rec.prepare()) {
+            Ok(p) => {
+                let result = ism::run(&predictor, &p.construct, positions, ism::Method::Fast)?;
+                let r = Robustness::from_ism(&result, args.threshold)?;
+                writeln!(
+                    out,
+                    "{}\t{:.6}\t{}\t{}\t{:.4}\t{:.4}\t{:.4}\t{:.6}\t{:.6}\t{:.6}",
+                    tsv_escape(&p.record.name),
+                    r.reference,
+                    r.mutants,
+                    r.threshold,
+                    r.robust_fraction,
+                    r.up_fraction,
+                    r.down_fraction,
+                    r.mean_abs_delta,
+                    r.max_increase,
+                    r.max_decrease
+                )?;
+                tally.predicted += 1;
+            }
+            Err(e) => tally.reject(&bar, &e),
+        }
+        bar.inc(1);
+    }
+    out.flush()?;
+    bar.finish_and_clear();
+    tally.report();
+    Ok(ExitCode::SUCCESS)
+}
