@@ -14,10 +14,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The inputs pkg/ is built from: anything that changes the wasm modules or the bundled front end.
+# The inputs pkg/ is built from: the library's sources (not the CLI in src/bin), the files it
+# compiles in (models, the DREAM public-leaderboard files), and the bundled front end.
 sources_hash() {
-    git ls-files -co --exclude-standard -- src Cargo.toml Cargo.lock .cargo models/default www \
-        scripts/build-wasm.sh scripts/bundle.mjs |
+    git ls-files -co --exclude-standard -- src ':!src/bin' Cargo.toml Cargo.lock .cargo \
+        models/default models/motifs tests/data/dream_public www/app www/worker.js \
+        www/style.css scripts/build-wasm.sh scripts/bundle.mjs |
         LC_ALL=C sort | while read -r f; do [ -f "$f" ] && sha256sum "$f"; done |
         sha256sum | cut -d' ' -f1
 }

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Every check the project runs (the README's test command; CI runs exactly this):
 # formatting, lints, docs, the Rust tests, the checkpoint-conversion test against PyTorch, the
-# WebAssembly build and the wasm API tests in Node.js.
+# WebAssembly build, the wasm API tests in Node.js, the check that the committed pkg/ matches
+# the sources, and the browser end-to-end tests in headless Chromium.
 #
 # Installs what it needs on a fresh machine: rustfmt/clippy and the wasm32 target (rustup),
 # wasm-bindgen-cli at the Cargo.lock version (cargo install, into ~/.cargo/bin, skipped when
 # present), CPU PyTorch in a virtual environment under $CAMFORMER_CACHE (default
-# ~/.cache/camformer-web).
+# ~/.cache/camformer-web), Debian's chromium (apt-get, when /usr/bin/chromium is missing) and
+# the npm packages of package-lock.json (npm ci).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cache="${CAMFORMER_CACHE:-$HOME/.cache/camformer-web}"
 mkdir -p "$cache"
 step() { printf '\n==> %s  [%s]\n' "$*" "$(date +%H:%M:%S)"; }
+sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 step "toolchain: rustfmt, clippy, wasm32-unknown-unknown"
 rustup component add rustfmt clippy
@@ -54,5 +57,16 @@ CARGO_TARGET_DIR="$wasm_target" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-
 
 step "wasm32 build check of the WebGPU browser module"
 CARGO_TARGET_DIR="$wasm_target" cargo check --lib --release --target wasm32-unknown-unknown
+
+step "pkg/ is up to date with the sources"
+scripts/build-wasm.sh --check
+
+step "browser end-to-end tests (headless Chromium)"
+if [ ! -x /usr/bin/chromium ]; then
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed apt-get install -y -qq chromium
+fi
+npm ci --no-audit --no-fund
+node tests/browser/run.mjs
 
 step "all checks passed"

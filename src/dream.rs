@@ -265,6 +265,54 @@ impl Scorer {
     }
 }
 
+/// The challenge's public-leaderboard files (index lists and `ground.json`, de Boer lab,
+/// MIT-style licence), compiled in so the CLI and the browser can score offline.
+pub const PUBLIC_LEADERBOARD_FILES: [(&str, &str); 9] = [
+    (
+        "ground.json",
+        include_str!("../tests/data/dream_public/ground.json"),
+    ),
+    (
+        "high_exp_indices.json",
+        include_str!("../tests/data/dream_public/high_exp_indices.json"),
+    ),
+    (
+        "low_exp_indices.json",
+        include_str!("../tests/data/dream_public/low_exp_indices.json"),
+    ),
+    (
+        "yeast_exp_indices.json",
+        include_str!("../tests/data/dream_public/yeast_exp_indices.json"),
+    ),
+    (
+        "random_exp_indices.json",
+        include_str!("../tests/data/dream_public/random_exp_indices.json"),
+    ),
+    (
+        "challenging_exp_indices.json",
+        include_str!("../tests/data/dream_public/challenging_exp_indices.json"),
+    ),
+    (
+        "SNVs_exp_indices.json",
+        include_str!("../tests/data/dream_public/SNVs_exp_indices.json"),
+    ),
+    (
+        "motif_perturbation_exp_indices.json",
+        include_str!("../tests/data/dream_public/motif_perturbation_exp_indices.json"),
+    ),
+    (
+        "motif_tiling_exp_indices.json",
+        include_str!("../tests/data/dream_public/motif_tiling_exp_indices.json"),
+    ),
+];
+
+impl Scorer {
+    /// The public-leaderboard scorer from the shipped files ([`PUBLIC_LEADERBOARD_FILES`]).
+    pub fn shipped_public_leaderboard() -> Result<Self, Error> {
+        Self::from_public_leaderboard(PUBLIC_LEADERBOARD_FILES)
+    }
+}
+
 /// Number of sequences in the official DREAM 2022 test file (0-based indices `0..TEST_SIZE`).
 pub const TEST_SIZE: usize = 71_103;
 

@@ -82,7 +82,7 @@ pub struct TrainConfig {
 pub struct EpochLog {
     /// 1-based epoch.
     pub epoch: usize,
-    /// Learning rate used.
+    /// Learning rate of the epoch's last step.
     pub lr: f64,
     /// Mean training loss.
     pub train_loss: f64,
@@ -351,12 +351,15 @@ pub fn train(
         );
         let start = Instant::now();
         let (mut loss_sum, mut batches) = (0.0, 0usize);
+        // The rate of the epoch's last step (one-cycle and warm-up change it every step).
+        let mut last_lr = state.lr;
         for (b, idx) in order.chunks(config.batch_size).enumerate() {
             let step = (epoch - 1) * steps_per_epoch + b;
             let lr = match config.schedule {
                 Schedule::Plateau => state.lr * warmup_factor(step, config.warmup_steps),
                 Schedule::OneCycle => one_cycle(config.lr, step, total_steps),
             };
+            last_lr = lr;
             let (x, y) = batch_tensors(&cfg, train, idx, &device);
             let loss = loss_fn(config.loss, model.forward(x), y);
             let value = loss.clone().into_scalar::<f32>() as f64;
@@ -380,7 +383,7 @@ pub fn train(
         let vloss = val_loss(config.loss, &pred, val);
         let entry = EpochLog {
             epoch,
-            lr: state.lr,
+            lr: last_lr,
             train_loss: loss_sum / batches.max(1) as f64,
             val_loss: vloss,
             val_pearson: r,

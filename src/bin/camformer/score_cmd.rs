@@ -11,47 +11,6 @@ use camformer::dream::{
 };
 use clap::{Args, ValueEnum};
 
-/// The challenge's public-leaderboard files, compiled in (`tests/data/dream_public/`, copied
-/// unchanged from the challenge repository).
-const PUBLIC_LEADERBOARD: [(&str, &str); 9] = [
-    (
-        "ground.json",
-        include_str!("../../../tests/data/dream_public/ground.json"),
-    ),
-    (
-        "high_exp_indices.json",
-        include_str!("../../../tests/data/dream_public/high_exp_indices.json"),
-    ),
-    (
-        "low_exp_indices.json",
-        include_str!("../../../tests/data/dream_public/low_exp_indices.json"),
-    ),
-    (
-        "yeast_exp_indices.json",
-        include_str!("../../../tests/data/dream_public/yeast_exp_indices.json"),
-    ),
-    (
-        "random_exp_indices.json",
-        include_str!("../../../tests/data/dream_public/random_exp_indices.json"),
-    ),
-    (
-        "challenging_exp_indices.json",
-        include_str!("../../../tests/data/dream_public/challenging_exp_indices.json"),
-    ),
-    (
-        "SNVs_exp_indices.json",
-        include_str!("../../../tests/data/dream_public/SNVs_exp_indices.json"),
-    ),
-    (
-        "motif_perturbation_exp_indices.json",
-        include_str!("../../../tests/data/dream_public/motif_perturbation_exp_indices.json"),
-    ),
-    (
-        "motif_tiling_exp_indices.json",
-        include_str!("../../../tests/data/dream_public/motif_tiling_exp_indices.json"),
-    ),
-];
-
 /// Arguments of `camformer score`.
 #[derive(Args)]
 pub struct ScoreArgs {
@@ -132,7 +91,7 @@ pub fn score(args: &ScoreArgs) -> Result<ExitCode> {
     let public = match &args.public_leaderboard {
         Some(dir) => Scorer::from_public_leaderboard_dir(dir)
             .with_context(|| format!("reading the public leaderboard in {}", dir.display()))?,
-        None => Scorer::from_public_leaderboard(PUBLIC_LEADERBOARD)?,
+        None => Scorer::shipped_public_leaderboard()?,
     };
     let mut test = TestSet::parse(&read_text(&args.measured)?)
         .with_context(|| format!("reading {}", args.measured.display()))?;

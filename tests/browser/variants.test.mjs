@@ -1,0 +1,97 @@
+// The variants panel: the reference is prefilled from the record chosen in the predictions
+// table; triples, several per line, the compact `12A>G` form, comments and sequence pairs give
+// the same effects as CamformerModel.variants in a bare page; TSV export; a reference mismatch
+// fails inline naming the line.
+
+import { referencePage } from './data.mjs';
+import { assertClose, check, downloadOf, eventsOf, inApp, openPage, recordEvents, waitReady } from './harness.mjs';
+
+const TOL = 1e-4;
+const OTHER = { A: 'G', C: 'T', G: 'A', T: 'C' };
+
+export const tests = [
+  {
+    name: 'variants: prefilled reference, effects equal CamformerModel.variants, TSV, a mismatch names the line',
+    async run({ context, origin, log }) {
+      const ref = await referencePage(context, origin);
+      const app = await openPage(context, { origin });
+      await recordEvents(app.page);
+      const page = app.page;
+      await page.goto(`${origin}/www/?backend=cpu`);
+      await waitReady(page);
+
+      // Predict the example and choose its second record: the variants reference follows.
+      await inApp(page, '.cf-input-panel button:text("Example")').click();
+      await inApp(page, 'button.cf-predict').click();
+      await inApp(page, '.cf-results-panel table.cf-table tbody tr').first().waitFor({ timeout: 120_000 });
+      const chosen = await page.evaluate(() => document.querySelector('camformer-predictor').results.records[1].construct);
+      await inApp(page, '.cf-results-panel table.cf-table tbody tr:nth-child(2) button.cf-ism-button').click();
+      const reference = inApp(page, 'textarea.cf-variants-reference');
+      await page.waitForFunction(
+        (want) => document.querySelector('camformer-predictor').shadowRoot.querySelector('textarea.cf-variants-reference').value === want,
+        chosen,
+        { timeout: 30_000 },
+      );
+      check((await reference.inputValue()) === chosen, 'the reference is the chosen record (110-bp construct)');
+
+      // Positions are 1-based on the reference as given (here the construct).
+      const c = chosen;
+      const tri = (p) => `${p} ${c[p - 1]} ${OTHER[c[p - 1]]}`;
+      const mutant = c.slice(0, 49) + OTHER[c[49]] + c.slice(50);
+      const text = [
+        tri(30),
+        `${tri(40)}, ${tri(60)}; ${tri(70)}`,
+        '# a comment line',
+        `${75}${c[74]}>${OTHER[c[74]]}`,
+        '',
+        `${c} ${mutant}`,
+      ].join('\n');
+      await inApp(page, 'textarea.cf-variants-text').fill(text);
+      await inApp(page, 'button.cf-variants-run').click();
+      await page.waitForFunction(() => window.__camformerEvents.some((e) => e.type === 'variants'), null, { timeout: 300_000 });
+      const event = (await eventsOf(page, 'variants'))[0];
+      const expected = await ref.variants(c, text);
+      check(expected.length === 4 && event.result.length === 4, `4 variant sets (${event.result.length})`);
+      check(JSON.stringify(event.result.map((e) => [e.line, e.label])) === JSON.stringify(expected.map((e) => [e.line, e.label])), `lines and labels: ${JSON.stringify(event.result.map((e) => [e.line, e.label]))}`);
+      check(event.result.map((e) => e.line).join(',') === '1,2,4,6', 'lines count comments and blanks');
+      for (const key of ['reference', 'alternative', 'delta']) {
+        assertClose(event.result.map((e) => e[key]), expected.map((e) => e[key]), TOL, `variants ${key} vs CamformerModel.variants`);
+      }
+      log(`variants: ${event.result.length} sets in ${event.elapsedMs.toFixed(0)} ms; labels ${event.result.map((e) => e.label).join(' | ')}`);
+
+      // The table shows them.
+      const rows = await inApp(page, 'table.cf-variants-table tbody tr').evaluateAll((trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+      );
+      check(rows.length === 4, `4 table rows (${rows.length})`);
+      check(rows[1][1] === expected[1].label, `row label ${rows[1][1]}`);
+      assertClose(rows.map((r) => Number(r[4])), expected.map((e) => e.delta), 1e-4 + 5e-5, 'table deltas');
+
+      // TSV export.
+      const tsv = await downloadOf(page, () => inApp(page, 'button.cf-variants-tsv').click());
+      const lines = tsv.bytes.toString('utf8').trim().split('\n');
+      check(lines[0] === 'line\tvariant\treference\talternative\tdelta', `TSV header: ${lines[0]}`);
+      check(lines.length === 5, `TSV rows: ${lines.length - 1}`);
+      assertClose(lines.slice(1).map((l) => Number(l.split('\t')[4])), expected.map((e) => e.delta), 1e-5, 'TSV deltas');
+
+      // A wrong reference base on line 2: an inline error naming the line, as the API says it.
+      const wrong = OTHER[c[40 - 1]];
+      const bad = `${tri(30)}\n40 ${wrong} ${c[39]}\n`;
+      await inApp(page, 'textarea.cf-variants-text').fill(bad);
+      await inApp(page, 'button.cf-variants-run').click();
+      const box = inApp(page, '.cf-variants-panel .cf-error');
+      await box.waitFor({ state: 'visible', timeout: 60_000 });
+      const message = await box.textContent();
+      const apiMessage = await ref.variants(c, bad).then(
+        () => 'resolved',
+        (err) => String(err?.message ?? err),
+      );
+      check(/line 2\b/.test(message) && message.includes(`position 40`), `the error names the line and position: ${message}`);
+      check(apiMessage.includes(message) || message.includes(apiMessage.replace(/^Error: /, '')), `same message as the API: ${message} / ${apiMessage}`);
+      check((await box.getAttribute('data-line')) === '2', 'the failing line is marked');
+      check((await eventsOf(page, 'error')).some((e) => e.context === 'variants'), 'an error event');
+      ref.assertClean();
+      app.assertClean();
+    },
+  },
+];

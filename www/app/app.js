@@ -1,0 +1,318 @@
+// The app's controller, shared by the panels: the worker, the model, the job runner and the
+// state every panel reads. Panels talk to each other only through its events:
+//   model    the model (re)loaded or the backend changed   detail: model info from the worker
+//   job      a job started, progressed or ended           detail: {id, type, label, phase, done, total, cancellable}
+//   parsed   input was parsed                             detail: {records, rejected}
+//   results  predictions are ready                        detail: state.results
+//   select   a sequence was chosen                        detail: {name, sequence, target?}
+//            (from the predictions table: every panel that takes a sequence picks it up; with
+//            `target` only that panel does, e.g. 'ism' for "send to ISM" from the design panel)
+//   status   a line for the status bar                    detail: {text, kind}
+
+import { assets } from './assets.js';
+import { CancelledError, WorkerClient } from './client.js';
+import * as store from './store.js';
+
+/**
+ * Model info reported by the worker.
+ * @typedef {object} ModelInfo
+ * @property {'webgpu'|'cpu'} backend
+ * @property {'cpu'|'gpu'} module which wasm module runs the model (camformer.js or camformer-gpu.js)
+ * @property {string|null} fallback why the backend differs from the one asked for
+ * @property {string|null} note why the automatic choice is the CPU
+ * @property {object|null} adapter the WebGPU adapter found, if any
+ * @property {object} manifest
+ * @property {number} parameterCount
+ */
+
+export class App extends EventTarget {
+  /** @param {HTMLElement} host the <camformer-predictor> element (public events go there) */
+  constructor(host) {
+    super();
+    this.host = host;
+    this.client = null;
+    /** @type {{model: ModelInfo|null, parsed: object|null, results: object|null, loadMs: number|null}} */
+    this.state = { model: null, parsed: null, results: null, loadMs: null };
+    this.source = { kind: 'default' };
+    this.backendRequest = 'auto';
+    this.jobs = new Map();
+    this.generation = 0;
+  }
+
+  /**
+   * Starts (or restarts) the worker and loads the model.
+   * @param {{backend?: string, model?: string|null}} options the element's attributes
+   * @returns {Promise<ModelInfo>}
+   */
+  async start({ backend = 'auto', model = null } = {}) {
+    const t0 = performance.now();
+    this.status('', 'note'); // a new start clears the last one's warnings
+    this.backendRequest = backend;
+    const generation = ++this.generation;
+    this.client?.terminate();
+    this.client = null;
+    const client = await this.#newClient();
+    if (generation !== this.generation) {
+      client.terminate(); // a newer start() (an attribute changed again) took over
+      throw new CancelledError();
+    }
+    this.client = client;
+    // The model: the attribute's URL, else the one the user chose last time (IndexedDB), else
+    // the built-in one.
+    let source = { kind: 'default' };
+    if (model) {
+      source = { kind: 'url', manifestUrl: new URL(model, document.baseURI).href };
+    } else {
+      const id = await store.getActiveId();
+      const stored = id ? await store.getModel(id) : null;
+      if (stored) source = storedSource(stored);
+    }
+    let info;
+    try {
+      info = await this.#init(source);
+    } catch (err) {
+      if (source.kind !== 'bytes' || err instanceof CancelledError) throw err;
+      // A stored model that no longer loads must not lock the user out: use the built-in one.
+      this.status(`The model kept in this browser did not load (${err.message}); using the built-in model.`, 'warning');
+      await store.setActiveId(null);
+      info = await this.#init({ kind: 'default' });
+    }
+    this.state.loadMs = performance.now() - t0;
+    return info;
+  }
+
+  async #init(source) {
+    const reply = await this.job(
+      'init',
+      { backend: this.backendRequest, modules: assets.modules(), gpuMissing: assets.gpuMissing, model: source },
+      { label: 'Loading the model', onLoading: (m) => this.status(m.stage, 'busy') },
+    );
+    this.source = source;
+    this.#setModel(reply);
+    this.status('', 'busy'); // clears the loading stages, not a warning about the model
+    return reply;
+  }
+
+  #setModel(info) {
+    this.state.model = info;
+    this.dispatchEvent(new CustomEvent('model', { detail: info }));
+  }
+
+  /**
+   * Runs a worker job, announcing it on the `job` event; a wasm trap restarts the worker
+   * (the page's input and results stay) and the job fails with a readable message.
+   * @param {string} type
+   * @param {object} [params]
+   * @param {{label?: string, cancellable?: boolean, quiet?: boolean, onProgress?: Function, onLoading?: Function, transfer?: Transferable[], onId?: (id: number) => void}} [options]
+   * @returns {Promise<object>} the worker's final reply
+   */
+  async job(type, params = {}, options = {}) {
+    const { label = type, cancellable = false, quiet = false, onProgress, onLoading, transfer, onId } = options;
+    const announce = (phase, extra = {}) => {
+      if (!quiet) this.dispatchEvent(new CustomEvent('job', { detail: { id, type, label, phase, cancellable, ...extra } }));
+    };
+    if (!this.client) throw new Error('the model is not loaded yet');
+    const { id, promise } = this.client.request(type, params, {
+      transfer,
+      onLoading,
+      onProgress: (m) => {
+        const unit = m.unit ?? 'sequences';
+        announce('progress', { done: m.done, total: m.total, elapsedMs: m.elapsedMs, unit });
+        this.emit('progress', { job: type, id, done: m.done, total: m.total, elapsedMs: m.elapsedMs, unit });
+        onProgress?.(m);
+      },
+    });
+    onId?.(id);
+    this.jobs.set(id, type);
+    announce('start');
+    try {
+      return await promise;
+    } catch (err) {
+      if (err.fatal) this.#recover();
+      throw err;
+    } finally {
+      this.jobs.delete(id);
+      announce('end');
+    }
+  }
+
+  async #newClient() {
+    const client = new WorkerClient(await assets.createWorker());
+    client.addEventListener('backend', (e) => this.#setModel(e.detail));
+    return client;
+  }
+
+  /** Restarts the worker after a wasm trap, with the same model and backend. */
+  async #recover() {
+    this.status('The WebAssembly module stopped after an error; restarting it…', 'warning');
+    this.client.terminate();
+    try {
+      this.client = await this.#newClient();
+      await this.#init(this.source);
+      this.status('The WebAssembly module was restarted after an error; your input and results are kept.', 'note');
+    } catch (err) {
+      this.reportError(err, 'restart');
+    }
+  }
+
+  /**
+   * Cancels a job by id (no effect if it has ended).
+   * @param {number} id
+   */
+  cancel(id) {
+    this.client?.cancel(id);
+  }
+
+  /**
+   * Parses text and predicts every accepted record, keeping the rejected ones for display.
+   * @param {string} text FASTA, one sequence per line, or seq<TAB>value TSV
+   * @returns {Promise<object|null>} the results, or null when cancelled
+   */
+  async predictText(text) {
+    const parsed = (await this.job('parse', { text }, { label: 'Reading the input' })).result;
+    this.state.parsed = parsed;
+    this.dispatchEvent(new CustomEvent('parsed', { detail: parsed }));
+    if (parsed.records.length === 0) return null;
+    let reply;
+    try {
+      reply = await this.job(
+        'predict',
+        { sequences: parsed.records.map((r) => r.construct) },
+        { label: `Predicting ${parsed.records.length.toLocaleString('en')} sequences`, cancellable: true },
+      );
+    } catch (err) {
+      if (err instanceof CancelledError) return null;
+      throw err;
+    }
+    const predictions = reply.result;
+    const results = {
+      records: parsed.records.map((r, i) => ({ ...r, prediction: predictions[i] })),
+      rejected: parsed.rejected,
+      elapsedMs: reply.elapsedMs,
+      backend: reply.backend,
+      units: this.state.model?.manifest?.output?.units ?? '',
+    };
+    this.state.results = results;
+    this.dispatchEvent(new CustomEvent('results', { detail: results }));
+    this.emit('prediction', {
+      records: results.records,
+      rejected: results.rejected,
+      predictions: Array.from(predictions),
+      elapsedMs: reply.elapsedMs,
+      backend: reply.backend,
+    });
+    return results;
+  }
+
+  /**
+   * Chooses a sequence: for every panel that takes one, or with `target` for that panel only.
+   * @param {{name: string, sequence: string, target?: string}} choice
+   */
+  select(choice) {
+    this.dispatchEvent(new CustomEvent('select', { detail: choice }));
+  }
+
+  /**
+   * Loads user weights, and on success keeps them in IndexedDB as the active model.
+   * @param {{weights: ArrayBuffer, manifest: string|null, arch: string|null, name: string}} model
+   * @returns {Promise<ModelInfo>}
+   */
+  async loadUserModel(model) {
+    const source = { kind: 'bytes', ...model };
+    const info = await this.#load(source);
+    try {
+      const id = await store.saveModel(model);
+      await store.setActiveId(id);
+      this.source = { ...source, storedId: id };
+    } catch (err) {
+      this.status(`Loaded, but could not be kept in this browser (${err.message}).`, 'warning');
+    }
+    return info;
+  }
+
+  /**
+   * Switches to a stored model (null: the built-in one) and remembers the choice.
+   * @param {string|null} id
+   * @returns {Promise<ModelInfo>}
+   */
+  async useStoredModel(id) {
+    let source = { kind: 'default' };
+    if (id) {
+      const stored = await store.getModel(id);
+      if (!stored) throw new Error('that model is no longer stored in this browser');
+      source = storedSource(stored);
+    }
+    const info = await this.#load(source);
+    await store.setActiveId(id);
+    return info;
+  }
+
+  async #load(source) {
+    const reply = await this.job('load', { model: source }, { label: 'Loading the model' });
+    this.source = source;
+    this.#setModel(reply);
+    this.emit('ready', readyDetail(reply, this.state.loadMs));
+    return reply;
+  }
+
+  /**
+   * A message for the status bar ('' clears it): 'busy' is the line of what is running, the
+   * other kinds a box that stays until replaced.
+   * @param {string} text
+   * @param {'busy'|'warning'|'error'|'note'} [kind]
+   */
+  status(text, kind = 'note') {
+    this.dispatchEvent(new CustomEvent('status', { detail: { text, kind } }));
+  }
+
+  /**
+   * Reports an error: an `error` event on the element; returns the message to show inline.
+   * @param {unknown} err
+   * @param {string} [context] what was being done
+   * @returns {string}
+   */
+  reportError(err, context = '') {
+    const message = err instanceof Error ? err.message : String(err);
+    this.emit('error', { message, context });
+    return message;
+  }
+
+  /**
+   * Dispatches a public CustomEvent on the element.
+   * @param {string} name ready | prediction | ism | robustness | variants | design | error | progress
+   * @param {object} detail
+   */
+  emit(name, detail) {
+    this.host.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+  }
+}
+
+function storedSource(stored) {
+  return {
+    kind: 'bytes',
+    weights: stored.weights,
+    manifest: stored.manifest,
+    arch: stored.arch,
+    name: stored.name,
+    storedId: stored.id,
+  };
+}
+
+/**
+ * The detail of the public `ready` event.
+ * @param {ModelInfo} info
+ * @param {number|null} loadMs
+ * @returns {object}
+ */
+export function readyDetail(info, loadMs) {
+  return {
+    backend: info.backend,
+    module: info.module,
+    fallback: info.fallback,
+    note: info.note,
+    adapter: info.adapter,
+    manifest: info.manifest,
+    parameterCount: info.parameterCount,
+    loadMs,
+  };
+}

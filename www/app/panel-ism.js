@@ -1,0 +1,430 @@
+// The ISM panel: saturation mutagenesis of one sequence as a logo + heatmap; click a cell to
+// apply that mutation and re-run (the "mutational trajectory", with undo); live ISM while
+// editing the sequence (debounced, stale runs cancelled, latency shown); PNG/SVG/TSV export;
+// the mutational robustness of the current sequence (wasm `robustness`, threshold input) with a
+// histogram of its ISM deltas and the ±threshold band.
+
+import { CancelledError } from './client.js';
+import { download, fmt, fmtMs, h, messageBox, replaceChildren, serializeSvg, showMessage, svgToPng } from './dom.js';
+import { deltaHistogramSvg, ismFigure, ismTsv, mutantDeltas, trajectorySvg } from './ism-plots.js';
+
+/** Typing pauses this long before ISM re-runs. */
+const DEBOUNCE_MS = 300;
+/** ISM results kept for undo without re-running. */
+const CACHE = 64;
+/** The default robustness threshold (|delta| below it counts as robust). */
+export const DEFAULT_THRESHOLD = 0.1;
+
+/**
+ * Creates the ISM panel.
+ * @param {import('./app.js').App} app
+ * @returns {{element: HTMLElement}}
+ */
+export function createIsmPanel(app) {
+  const seqBox = h('textarea', {
+    class: 'cf-ism-sequence',
+    rows: 3,
+    spellcheck: false,
+    placeholder: 'A sequence (80-bp random region or 110-bp construct); choose one in the table, or type: ISM re-runs as you edit',
+    attrs: { 'aria-label': 'Sequence for in-silico mutagenesis' },
+  });
+  const allPositions = h('input', { type: 'checkbox', class: 'cf-ism-all' });
+  const run = h('button', { type: 'button', class: 'cf-primary cf-ism-run', text: 'Run ISM' });
+  const latency = h('span', { class: 'cf-latency' });
+  const error = messageBox('error');
+  error.classList.add('cf-ism-error');
+  const figure = h('div', { class: 'cf-figure', hidden: true });
+  const png = h('button', { type: 'button', text: 'PNG', disabled: true });
+  const svgButton = h('button', { type: 'button', text: 'SVG', disabled: true });
+  const tsv = h('button', { type: 'button', text: 'TSV', disabled: true });
+  const undo = h('button', { type: 'button', class: 'cf-undo', text: 'Undo', disabled: true });
+  const reset = h('button', { type: 'button', text: 'Back to start', disabled: true });
+  const history = h('ol', { class: 'cf-history' });
+  const chart = h('div', { class: 'cf-trajectory' });
+  const threshold = h('input', {
+    type: 'number',
+    class: 'cf-robustness-threshold',
+    min: 0,
+    step: 0.01,
+    value: String(DEFAULT_THRESHOLD),
+    attrs: { 'aria-label': 'Robustness threshold on |Δ prediction|' },
+  });
+  const robustStats = h('dl', { class: 'cf-facts cf-robustness', hidden: true });
+  const robustNote = h('span', { class: 'cf-robustness-latency' });
+  const robustError = messageBox('error');
+  robustError.classList.add('cf-robustness-error');
+  const deltaChart = h('div', { class: 'cf-delta-histogram' });
+
+  const element = h(
+    'div',
+    { class: 'cf-ism-panel' },
+    h('h2', { text: 'In-silico mutagenesis' }),
+    seqBox,
+    h(
+      'div',
+      { class: 'cf-row' },
+      run,
+      h('label', {}, allPositions, ' all 110 positions (not only the 80-bp random region)'),
+      latency,
+    ),
+    error,
+    figure,
+    h('div', { class: 'cf-row' }, h('span', { text: 'Export:' }), png, svgButton, tsv),
+    h('h3', { text: 'Mutational robustness' }),
+    h('p', {
+      class: 'cf-hint',
+      text: 'How many single mutants of the current sequence change the prediction by less than the threshold (Vaishnav et al. 2022), from its ISM.',
+    }),
+    h('div', { class: 'cf-row' }, h('label', {}, 'threshold |Δ| < ', threshold), robustNote),
+    robustError,
+    h('div', { class: 'cf-robustness-view' }, robustStats, deltaChart),
+    h('h3', { text: 'Mutational trajectory' }),
+    h('p', { class: 'cf-hint', text: 'Each applied mutation (a click on the heatmap, or an edit of the sequence) is a step; Undo goes back one.' }),
+    history,
+    chart,
+    h('div', { class: 'cf-row' }, undo, reset),
+  );
+
+  /** @type {Array<{sequence: string, label: string, reference: number|null, result: object|null, changed: Set<number>}>} */
+  let steps = [];
+  let name = 'sequence';
+  let pendingId = null; // the worker job of the latest request
+  let ticket = 0; // increases with every request; older replies are dropped
+  let timer = null;
+  const cache = new Map();
+
+  const cacheKey = (sequence) => `${allPositions.checked ? 'all' : 'rr'}:${sequence}`;
+  const remember = (result) => {
+    cache.set(cacheKey(result.construct), result);
+    if (cache.size > CACHE) cache.delete(cache.keys().next().value);
+  };
+
+  /**
+   * Runs ISM on `sequence`; `then(result)` applies it if this is still the latest request.
+   * Cancels the previous request: dropped if still queued, its result ignored if running.
+   */
+  const request = async (sequence, then) => {
+    clearTimeout(timer);
+    const mine = ++ticket;
+    if (pendingId !== null) app.cancel(pendingId);
+    dropRobustness();
+    const cached = cache.get(cacheKey(sequence));
+    if (cached) {
+      pendingId = null;
+      showMessage(error);
+      then(cached);
+      return;
+    }
+    latency.textContent = 'running…';
+    latency.dataset.state = 'running';
+    const t0 = performance.now();
+    try {
+      const reply = await app.job(
+        'ism',
+        { sequence, allPositions: allPositions.checked },
+        { label: 'In-silico mutagenesis', onId: (id) => (pendingId = id) },
+      );
+      if (mine !== ticket) return;
+      pendingId = null;
+      const ms = performance.now() - t0;
+      const result = reply.result;
+      const mutants = result.width * 3;
+      latency.textContent = `${mutants} mutants in ${fmtMs(ms)} (${fmtMs(reply.elapsedMs)} in the model, ${reply.backend === 'webgpu' ? 'WebGPU' : 'CPU'})`;
+      latency.dataset.ms = String(Math.round(ms));
+      latency.dataset.state = 'done';
+      showMessage(error);
+      remember(result);
+      then(result);
+      app.emit('ism', { name, sequence, result, elapsedMs: ms, source: 'panel' });
+    } catch (err) {
+      if (mine !== ticket || err instanceof CancelledError) return;
+      pendingId = null;
+      latency.textContent = '';
+      latency.dataset.state = 'error';
+      showMessage(error, app.reportError(err, 'ism'));
+    }
+  };
+
+  const current = () => steps.at(-1);
+
+  // ---- robustness of the current sequence: a worker job after each ISM, stale ones cancelled ----
+  let robustId = null;
+  let robustTicket = 0;
+  let robustTimer = null;
+  const robustCache = new Map();
+
+  const dropRobustness = () => {
+    clearTimeout(robustTimer);
+    robustTicket++;
+    if (robustId !== null) app.cancel(robustId);
+    robustId = null;
+  };
+
+  const readThreshold = () => {
+    const t = Number(threshold.value);
+    return threshold.value.trim() !== '' && Number.isFinite(t) && t >= 0 ? t : null;
+  };
+
+  const updateRobustness = async () => {
+    const step = current();
+    if (!step?.result) return;
+    const t = readThreshold();
+    if (t === null) {
+      showMessage(robustError, 'The threshold must be a number ≥ 0.');
+      return;
+    }
+    showMessage(robustError);
+    const result = step.result;
+    replaceChildren(deltaChart, deltaHistogramSvg(mutantDeltas(result), t));
+    const allPositions = result.width > 80;
+    const key = `${allPositions ? 'all' : 'rr'}:${t}:${result.construct}`;
+    dropRobustness();
+    const cached = robustCache.get(key);
+    if (cached) {
+      renderRobustness(cached);
+      return;
+    }
+    const mine = robustTicket;
+    robustNote.textContent = 'computing…';
+    try {
+      const reply = await app.job(
+        'robustness',
+        { sequence: result.construct, threshold: t, allPositions },
+        { label: 'Mutational robustness', quiet: true, onId: (id) => (robustId = id) },
+      );
+      if (mine !== robustTicket) return;
+      robustId = null;
+      robustCache.set(key, reply.result);
+      if (robustCache.size > CACHE) robustCache.delete(robustCache.keys().next().value);
+      robustNote.textContent = `${reply.result.mutants} mutants in ${fmtMs(reply.elapsedMs)}`;
+      renderRobustness(reply.result);
+      app.emit('robustness', { name, sequence: result.construct, result: reply.result, elapsedMs: reply.elapsedMs });
+    } catch (err) {
+      if (mine !== robustTicket || err instanceof CancelledError) return;
+      robustId = null;
+      robustNote.textContent = '';
+      showMessage(robustError, app.reportError(err, 'robustness'));
+    }
+  };
+
+  const renderRobustness = (r) => {
+    const pct = (f) => `${(100 * f).toFixed(1)}%`;
+    const signed = (v) => `${v >= 0 ? '+' : ''}${fmt(v, 4)}`;
+    // The wasm reports the threshold as a 32-bit float (0.1 -> 0.10000000149011612).
+    const t = String(Number(r.threshold.toPrecision(6)));
+    const rows = [
+      ['robust', `${pct(r.robustFraction)} of ${r.mutants} mutants (|Δ| < ${t})`, 'robust'],
+      ['raise', `${pct(r.upFraction)} (Δ ≥ ${t})`, 'up'],
+      ['lower', `${pct(r.downFraction)} (Δ ≤ −${t})`, 'down'],
+      ['mean |Δ|', fmt(r.meanAbsDelta, 4), 'mean'],
+      ['largest increase', signed(r.maxIncrease), 'max-increase'],
+      ['largest decrease', signed(r.maxDecrease), 'max-decrease'],
+      ['prediction', fmt(r.reference, 4), 'reference'],
+    ];
+    replaceChildren(
+      robustStats,
+      rows.map(([k, v, cls]) => [h('dt', { text: k }), h('dd', { text: v, class: `cf-robust-${cls}` })]),
+    );
+    robustStats.dataset.robustFraction = String(r.robustFraction);
+    robustStats.dataset.threshold = String(r.threshold);
+    robustStats.hidden = false;
+  };
+
+  threshold.addEventListener('input', () => {
+    clearTimeout(robustTimer);
+    robustTimer = setTimeout(updateRobustness, DEBOUNCE_MS);
+  });
+
+  const render = () => {
+    const step = current();
+    undo.disabled = steps.length < 2;
+    reset.disabled = steps.length < 2;
+    const ready = Boolean(step?.result);
+    for (const b of [png, svgButton, tsv]) b.disabled = !ready;
+    if (ready) {
+      replaceChildren(figure, ismFigure(step.result, { title: name, changed: step.changed }));
+      figure.hidden = false;
+      updateRobustness();
+    }
+    replaceChildren(
+      history,
+      steps.map((st, i) => {
+        const prev = steps[i - 1]?.reference;
+        const delta = i > 0 && st.reference !== null && prev !== null && prev !== undefined ? st.reference - prev : null;
+        return h(
+          'li',
+          { class: i === steps.length - 1 ? 'cf-current' : '' },
+          h('span', { class: 'cf-step-label', text: st.label }),
+          ': ',
+          h('span', { class: 'cf-step-value', text: st.reference === null ? '…' : fmt(st.reference, 4) }),
+          delta === null ? '' : h('span', { class: delta >= 0 ? 'cf-up' : 'cf-down', text: ` (${delta >= 0 ? '+' : ''}${fmt(delta, 4)})` }),
+        );
+      }),
+    );
+    if (steps.length > 1 && steps.every((st) => st.reference !== null)) replaceChildren(chart, trajectorySvg(steps));
+    else replaceChildren(chart);
+  };
+
+  /** Sets the text box without disturbing someone who is typing in it. */
+  const showSequence = (sequence) => {
+    if (seqBox.value.trim().toUpperCase() !== sequence) seqBox.value = sequence;
+  };
+
+  const start = (sequence, label) => {
+    request(sequence, (result) => {
+      steps = [{ sequence: result.construct, label, reference: result.reference, result, changed: new Set() }];
+      showSequence(result.construct);
+      render();
+    });
+  };
+
+  /** Adds a step for a new sequence (a clicked mutation or an edit) once its ISM is known. */
+  const advance = (sequence, labelFor) => {
+    request(sequence, (result) => {
+      const prev = current();
+      if (!prev) {
+        steps = [{ sequence: result.construct, label: 'start', reference: result.reference, result, changed: new Set() }];
+      } else if (result.construct === prev.sequence) {
+        prev.result = result; // same sequence (an 80-bp copy of it, or whitespace): no new step
+      } else {
+        const diff = differences(prev.sequence, result.construct);
+        const changed = new Set(prev.changed);
+        for (const d of diff) changed.add(d.pos);
+        steps.push({ sequence: result.construct, label: labelFor(diff), reference: result.reference, result, changed });
+      }
+      render();
+    });
+  };
+
+  app.addEventListener('select', (e) => {
+    if (e.detail.target && e.detail.target !== 'ism') return;
+    name = e.detail.name || 'sequence';
+    seqBox.value = e.detail.sequence;
+    start(e.detail.sequence, `start (${name})`);
+    if (e.detail.target === 'ism') element.closest?.('section')?.scrollIntoView?.({ block: 'start', behavior: 'smooth' });
+    else element.scrollIntoView?.({ block: 'nearest', behavior: 'smooth' });
+  });
+
+  run.addEventListener('click', () => {
+    const sequence = clean(seqBox.value);
+    if (!sequence) {
+      showMessage(error, 'Type or paste a sequence, or choose one in the predictions table.');
+      return;
+    }
+    if (current() && clean(current().sequence) === sequence) {
+      // Same sequence: re-run (for example after ticking "all positions").
+      request(sequence, (result) => {
+        current().result = result;
+        current().reference = result.reference;
+        render();
+      });
+    } else {
+      name = 'sequence';
+      start(sequence, 'start');
+    }
+  });
+
+  allPositions.addEventListener('change', () => {
+    if (current()) run.click();
+  });
+
+  // Live ISM: re-run after a pause in typing; the previous run is cancelled.
+  seqBox.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const sequence = clean(seqBox.value);
+      if (!sequence) return;
+      advance(sequence, (diff) => labelFor(diff, 'edit'));
+    }, DEBOUNCE_MS);
+  });
+
+  figure.addEventListener('click', (e) => {
+    const cell = e.target.closest?.('rect.cf-mut');
+    const step = current();
+    if (!cell || !step) return;
+    const pos = Number(cell.dataset.pos);
+    const alt = cell.dataset.alt;
+    const mutated = step.sequence.slice(0, pos) + alt + step.sequence.slice(pos + 1);
+    seqBox.value = mutated;
+    advance(mutated, (diff) => labelFor(diff, 'mutation'));
+  });
+
+  undo.addEventListener('click', () => {
+    if (steps.length < 2) return;
+    steps.pop();
+    back();
+  });
+  reset.addEventListener('click', () => {
+    steps = steps.slice(0, 1);
+    back();
+  });
+
+  /** Shows the (new) last step, re-running ISM only if its result is not at hand. */
+  const back = () => {
+    const step = current();
+    clearTimeout(timer);
+    if (pendingId !== null) app.cancel(pendingId);
+    ticket++;
+    dropRobustness();
+    seqBox.value = step.sequence;
+    const cached = cache.get(cacheKey(step.sequence));
+    if (cached) step.result = cached;
+    if (step.result && step.result.width === (allPositions.checked ? 110 : 80)) {
+      render();
+      return;
+    }
+    request(step.sequence, (result) => {
+      step.result = result;
+      render();
+    });
+  };
+
+  png.addEventListener('click', async () => {
+    const svgEl = figure.querySelector('svg');
+    if (!svgEl) return;
+    try {
+      download(`camformer-ism-${fileSafe(name)}.png`, await svgToPng(svgEl, 2));
+    } catch (err) {
+      showMessage(error, app.reportError(err, 'png'));
+    }
+  });
+  svgButton.addEventListener('click', () => {
+    const svgEl = figure.querySelector('svg');
+    if (svgEl) download(`camformer-ism-${fileSafe(name)}.svg`, serializeSvg(svgEl), 'image/svg+xml');
+  });
+  tsv.addEventListener('click', () => {
+    const step = current();
+    if (step?.result) download(`camformer-ism-${fileSafe(name)}.tsv`, ismTsv(step.result, name), 'text/tab-separated-values');
+  });
+
+  return { element };
+}
+
+function clean(text) {
+  // FASTA headers and whitespace are not part of a sequence someone pastes here.
+  return text
+    .split(/\r?\n/)
+    .filter((line) => !line.startsWith('>'))
+    .join('')
+    .replace(/\s+/g, '')
+    .toUpperCase();
+}
+
+/** Positions where two equally long sequences differ. */
+function differences(a, b) {
+  const out = [];
+  if (a.length !== b.length) return out;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) out.push({ pos: i, ref: a[i], alt: b[i] });
+  return out;
+}
+
+/** "C45T", "C45T, A46G", or "edit (12 changes)". */
+function labelFor(diff, kind) {
+  if (diff.length === 0) return kind;
+  if (diff.length > 3) return `${kind} (${diff.length} changes)`;
+  return diff.map((d) => `${d.ref}${d.pos + 1}${d.alt}`).join(', ');
+}
+
+function fileSafe(name) {
+  return String(name).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) || 'sequence';
+}
