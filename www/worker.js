@@ -196,7 +196,177 @@ const JOBS = {
     const result = await withFallback(run);
     return { result, elapsedMs: performance.now() - t0, backend: state.backend };
   },
+
+  // ---- motifs (free functions: the shipped JASPAR set when `motifs` is null) ----
+
+  /** The motifs of a MEME text: {motifs} -> [{index, id, altId, width, consensus}]. */
+  async motifList(job) {
+    requireWasm();
+    return { result: state.glue.motifList(job.motifs || null) };
+  },
+
+  /** FIMO-style scan of {sequence, motifs, pValue, background} -> [{motif, motifId, altId, start, end, strand, score, pValue, matched}]. */
+  async scan(job) {
+    requireWasm();
+    return { result: state.glue.scanMotifs(String(job.sequence ?? ''), job.motifs || null, job.pValue ?? null, job.background || null) };
+  },
+
+  /** A motif site inserted: {sequence, motif, site, strand, position (1-80), motifs} -> {reference, effects}. */
+  async motifInsert(job, ctx) {
+    requireModel();
+    await ctx.checkpoint();
+    const t0 = performance.now();
+    const result = await withFallback(() =>
+      state.model.motifInsert(String(job.sequence ?? ''), String(job.motif ?? ''), job.site || null, job.strand ?? '+', Number(job.position), job.motifs || null),
+    );
+    return { result, elapsedMs: performance.now() - t0, backend: state.backend };
+  },
+
+  /** A stretch ablated: {sequence, position, length, replacement (else shuffled), seed} -> {reference, effects}. */
+  async motifAblate(job, ctx) {
+    requireModel();
+    await ctx.checkpoint();
+    const t0 = performance.now();
+    const result = await withFallback(() =>
+      state.model.motifAblate(String(job.sequence ?? ''), Number(job.position), Number(job.length), job.replacement || null, BigInt(job.seed ?? 0)),
+    );
+    return { result, elapsedMs: performance.now() - t0, backend: state.backend };
+  },
+
+  /** A motif tiled across the random region on both strands: {sequence, motif, site, motifs} -> {site, reference, points}. */
+  async motifTile(job, ctx) {
+    requireModel();
+    await ctx.checkpoint();
+    const t0 = performance.now();
+    const result = await withFallback(() => state.model.motifTile(String(job.sequence ?? ''), String(job.motif ?? ''), job.site || null, job.motifs || null));
+    return { result, elapsedMs: performance.now() - t0, backend: state.backend };
+  },
+
+  /**
+   * Motif pair interaction: {a, b, backgrounds (sequences) | null, n, seed, motifs} ->
+   * {a, b, none, with_a, with_b, with_ab, interaction}, each {mean, se, n}. Without backgrounds,
+   * n random 80-bp regions drawn as the wasm draws them (SplitMix64 from seed). Run over chunks
+   * of backgrounds (progress, cancel between chunks); the chunks' summaries are merged exactly.
+   */
+  async motifPair(job, ctx) {
+    requireModel();
+    const a = String(job.a ?? '');
+    const b = String(job.b ?? '');
+    const run = (part) => state.model.motifPair(a, b, part, part.length, 0n, job.motifs || null);
+    return overBackgrounds(job, ctx, 4, run, mergePair);
+  },
+
+  /** The pair interaction of every ordered pair of {motifIds}: {sites, pairs: [[pair]]}; as motifPair. */
+  async motifMatrix(job, ctx) {
+    requireModel();
+    const ids = (job.motifIds ?? []).map(String);
+    const k = ids.length;
+    const run = (part) => state.model.motifMatrix(ids, part, part.length, 0n, job.motifs || null);
+    const merge = (x, y) => ({ sites: x.sites, pairs: x.pairs.map((row, i) => row.map((p, j) => mergePair(p, y.pairs[i][j]))) });
+    return overBackgrounds(job, ctx, 1 + 2 * k + k * k, run, merge);
+  },
+
+  /** Attributions of {sequence, method: 'gradcam'|'grad-x-input', layer} (CamformerModel.attribute, plus `construct`). */
+  async attribute(job, ctx) {
+    requireModel();
+    await ctx.checkpoint();
+    const t0 = performance.now();
+    const layer = job.layer === null || job.layer === undefined || job.layer === '' ? null : Number(job.layer);
+    const sequence = String(job.sequence ?? '');
+    const result = await withFallback(() => state.model.attribute(sequence, String(job.method ?? 'gradcam'), layer));
+    // The 110-bp construct the values are for (its reference bases), as parseRecords makes it.
+    result.construct = state.glue.parseRecords(sequence.trim()).records[0]?.construct ?? null;
+    return { result, elapsedMs: performance.now() - t0, backend: state.backend };
+  },
+
+  /**
+   * The official DREAM score: {predictions, measured: File | string, pairs: {subset: File |
+   * string}, pairRule}. Files are read here (File.text()), off the page's main thread.
+   */
+  async dream(job, ctx) {
+    requireWasm();
+    const t0 = performance.now();
+    const read = async (what, f) => {
+      if (typeof f === 'string' || f === null || f === undefined) return f ?? '';
+      ctx.loading(`reading ${what} (${f.name}, ${(f.size / 1e6).toFixed(1)} MB)`);
+      return f.text();
+    };
+    const predictions = await read('the predictions', job.predictions);
+    const measured = await read('the measured values', job.measured);
+    let pairs = null;
+    for (const [subset, f] of Object.entries(job.pairs ?? {})) {
+      if (!f) continue;
+      pairs ??= {};
+      pairs[subset] = await read(`the ${subset} pairs`, f);
+    }
+    await ctx.checkpoint();
+    ctx.loading('scoring');
+    const result = state.glue.dreamScore(predictions, measured, pairs, job.pairRule || null);
+    return { result, elapsedMs: performance.now() - t0 };
+  },
 };
+
+/** SplitMix64 random 80-bp regions, base for base as the wasm's `random_backgrounds(n, seed)`. */
+function randomRegions(n, seed) {
+  const mask = (1n << 64n) - 1n;
+  let s = BigInt.asUintN(64, BigInt(seed));
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    let region = '';
+    for (let k = 0; k < 80; k++) {
+      s = (s + 0x9e3779b97f4a7c15n) & mask;
+      let z = s;
+      z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & mask;
+      z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & mask;
+      region += 'ACGT'[Number((z ^ (z >> 31n)) >> 62n)];
+    }
+    out.push(region);
+  }
+  return out;
+}
+
+/** Two {mean, se, n} summaries of disjoint samples as one (se: sample sd (n - 1) / sqrt(n)). */
+function mergeSummary(x, y) {
+  const n = x.n + y.n;
+  const m2 = (s) => (s.n > 1 ? s.se * s.se * s.n * (s.n - 1) : 0);
+  const d = y.mean - x.mean;
+  const sum2 = m2(x) + m2(y) + (d * d * x.n * y.n) / n;
+  return { mean: x.mean + (d * y.n) / n, se: n > 1 ? Math.sqrt(sum2 / (n - 1) / n) : NaN, n };
+}
+
+function mergePair(x, y) {
+  const out = { ...x };
+  for (const key of ['none', 'with_a', 'with_b', 'with_ab', 'interaction']) out[key] = mergeSummary(x[key], y[key]);
+  return out;
+}
+
+/**
+ * Runs `run(backgrounds)` over chunks of the job's backgrounds (given, or `n` random ones from
+ * `seed`), sized to ~0.3 s (`perBackground` predictions each), merging the results.
+ */
+async function overBackgrounds(job, ctx, perBackground, run, merge) {
+  const given = (job.backgrounds ?? []).map(String);
+  const n = Number(job.n ?? 0);
+  if (!given.length && !(Number.isInteger(n) && n > 0)) throw new Error('give backgrounds or a number of random ones (> 0)');
+  const backgrounds = given.length ? given : randomRegions(n, job.seed ?? 0);
+  const total = backgrounds.length;
+  const t0 = performance.now();
+  let chunk = Math.max(2, Math.ceil(64 / perBackground));
+  let result = null;
+  for (let done = 0; done < total; ) {
+    await ctx.checkpoint();
+    // No chunk of one background at the end: its standard error is undefined.
+    const size = total - done - chunk === 1 ? chunk + 1 : chunk;
+    const part = backgrounds.slice(done, done + size);
+    const tc = performance.now();
+    const r = await withFallback(() => run(part), done);
+    result = result ? merge(result, r) : r;
+    done += part.length;
+    chunk = Math.max(2, Math.min(2048, Math.round((part.length * 300) / Math.max(performance.now() - tc, 1))));
+    ctx.progress({ done, total, unit: 'backgrounds', elapsedMs: performance.now() - t0 });
+  }
+  return { result, backgrounds: given.length ? 'given' : 'random', elapsedMs: performance.now() - t0, backend: state.backend };
+}
 
 /**
  * The instantiated glue of one module ('cpu' or 'gpu'), loaded (fetched, compiled) on first use.
@@ -378,7 +548,7 @@ async function withFallback(call, offset = 0) {
  * backend's fault; the wasm API's messages start with what they are about.
  */
 const INPUT_ERROR =
-  /^(sequence|record|weights|manifest|architecture|model|reference sequence|variants line|frozen position|the robustness threshold|the beam width|design needs|unknown design goal|no design search)\b/i;
+  /^(sequence|record|weights|manifest|architecture|model|reference sequence|variants line|frozen position|the robustness threshold|the beam width|design needs|unknown design goal|no design search|no motif|motif|site|sites overlap|a \d+-bp site|a pair|give backgrounds|replacement|the replacement|the shuffled stretch|unknown strand|invalid base|grad-cam layer|unknown attribution method)\b/i;
 
 function isBackendFailure(err) {
   return !(err instanceof Cancelled) && !INPUT_ERROR.test(messageOf(err));

@@ -106,6 +106,8 @@ export async function referencePage(context, origin) {
     /** A whole design search with designStart + designStep. */
     design: (sequence, goal, maxEdits, beamWidth, frozen) =>
       ref.page.evaluate((args) => window.camformerReference.design(...args), [sequence, goal, maxEdits, beamWidth, frozen]),
+    /** Any other function of window.camformerReference (bare.js), by name. */
+    call: (name, ...args) => ref.page.evaluate(([n, a]) => window.camformerReference[n](...a), [name, args]),
     assertClean: ref.assertClean,
     close: () => ref.page.close(),
   };

@@ -179,14 +179,14 @@ export function check(condition, message) {
 
 /**
  * Records the element's public events (ready, prediction, ism, robustness, variants, design,
- * error, progress) in
+ * motif, attribution, dream, error, progress) in
  * `window.__camformerEvents` from the start of every page load.
  * @param {import('playwright-core').Page} page
  */
 export async function recordEvents(page) {
   await page.addInitScript(() => {
     window.__camformerEvents = [];
-    for (const type of ['ready', 'prediction', 'ism', 'robustness', 'variants', 'design', 'error', 'progress']) {
+    for (const type of ['ready', 'prediction', 'ism', 'robustness', 'variants', 'design', 'motif', 'attribution', 'dream', 'error', 'progress']) {
       document.addEventListener(type, (e) => {
         if (e.target?.localName === 'camformer-predictor') window.__camformerEvents.push({ type, detail: e.detail });
       });

@@ -8,6 +8,8 @@
 //            (from the predictions table: every panel that takes a sequence picks it up; with
 //            `target` only that panel does, e.g. 'ism' for "send to ISM" from the design panel)
 //   status   a line for the status bar                    detail: {text, kind}
+//   motifs   the motif set was listed or changed          detail: the MotifSet (motif-set.js)
+//   hit      a motif hit was clicked in the ISM track      detail: {name, sequence, hit} (construct positions)
 
 import { assets } from './assets.js';
 import { CancelledError, WorkerClient } from './client.js';
@@ -109,7 +111,8 @@ export class App extends EventTarget {
   async job(type, params = {}, options = {}) {
     const { label = type, cancellable = false, quiet = false, onProgress, onLoading, transfer, onId } = options;
     const announce = (phase, extra = {}) => {
-      if (!quiet) this.dispatchEvent(new CustomEvent('job', { detail: { id, type, label, phase, cancellable, ...extra } }));
+      // A quiet job's end is announced only when it was the last job, so the status bar clears.
+      if (!quiet || (phase === 'end' && this.jobs.size === 0)) this.dispatchEvent(new CustomEvent('job', { detail: { id, type, label, phase, cancellable, ...extra } }));
     };
     if (!this.client) throw new Error('the model is not loaded yet');
     const { id, promise } = this.client.request(type, params, {

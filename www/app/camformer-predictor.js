@@ -5,8 +5,8 @@
 // Attributes
 //   backend  "auto" (default: WebGPU on a real GPU adapter, else the CPU), "webgpu", "cpu"
 //   model    URL of a manifest.json whose weights file sits beside it (default: built-in model)
-//   panels   comma-separated panels to show: input, results, ism, variants, design, model
-//            (default: all)
+//   panels   comma-separated panels to show: input, results, ism, motifs, attributions,
+//            variants, design, dream, model (default: all)
 // Properties and methods
 //   ready            Promise: resolves with {backend, manifest, parameterCount, loadMs, ...}
 //   backend          "webgpu" | "cpu" (null before ready)
@@ -15,17 +15,21 @@
 //   predict(seqs)    Promise<number[]>, in order
 //   ism(seq, {allPositions, method})  Promise<{construct, reference, start, width, matrix}>
 //   request(type, params)  runs any worker job type (www/worker.js JOBS: predict, ism, variants,
-//                    robustness, design, parse, ...; the extension point for new wasm functions)
+//                    robustness, design, parse, scan, motifInsert, motifTile, motifPair, attribute,
+//                    dream, ...; the extension point for new wasm functions)
 // Events (CustomEvent, detail as said): ready, prediction, ism, robustness, variants, design,
-//   error {message}, progress {done, total, unit}
+//   motif {kind, params, result}, attribution, dream, error {message}, progress {done, total, unit}
 
 import { App, readyDetail } from './app.js';
 import { assets } from './assets.js';
 import { h } from './dom.js';
+import { createAttributionsPanel } from './panel-attributions.js';
 import { createDesignPanel } from './panel-design.js';
+import { createDreamPanel } from './panel-dream.js';
 import { createInputPanel } from './panel-input.js';
 import { createIsmPanel } from './panel-ism.js';
 import { createModelPanel } from './panel-model.js';
+import { createMotifsPanel } from './panel-motifs.js';
 import { createResultsPanel } from './panel-results.js';
 import { createStatusPanel } from './panel-status.js';
 import { createVariantsPanel } from './panel-variants.js';
@@ -38,8 +42,11 @@ const PANELS = [
   ['input', createInputPanel],
   ['results', createResultsPanel],
   ['ism', createIsmPanel],
+  ['motifs', createMotifsPanel],
+  ['attributions', createAttributionsPanel],
   ['variants', createVariantsPanel],
   ['design', createDesignPanel],
+  ['dream', createDreamPanel],
   ['model', createModelPanel],
 ];
 

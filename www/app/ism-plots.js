@@ -1,5 +1,6 @@
 // SVG figures for in-silico mutagenesis: a sequence logo of per-position importance over a
-// 4 x width heatmap of mutation effects, and the mutational trajectory chart. All styling is
+// 4 x width heatmap of mutation effects (with an optional motif track above), and the
+// mutational trajectory chart. All styling is
 // in attributes so the SVG exports stand alone (SVG and PNG files look like the page).
 
 import { fmt, s } from './dom.js';
@@ -12,7 +13,7 @@ export const BASE_COLORS = { A: '#109648', C: '#255c99', G: '#f59d00', T: '#d628
 
 // Letter outlines in a unit box (x right, y down), so the logo does not depend on fonts and a
 // letter's height is exactly its importance.
-const GLYPHS = {
+export const GLYPHS = {
   A: 'M0,1 L0.39,0 L0.61,0 L1,1 L0.78,1 L0.69,0.75 L0.31,0.75 L0.22,1 Z M0.37,0.58 L0.63,0.58 L0.5,0.22 Z',
   C: 'M0.93,0.28 A0.5,0.5 0 1 0 0.93,0.72 L0.76,0.63 A0.31,0.33 0 1 1 0.76,0.37 Z',
   G: 'M0.93,0.28 A0.5,0.5 0 1 0 0.99,0.62 L0.99,0.46 L0.56,0.46 L0.56,0.6 L0.79,0.6 A0.31,0.33 0 1 1 0.76,0.37 Z',
@@ -43,7 +44,7 @@ export function importance(ism) {
 }
 
 /** Diverging colour for a delta: blue (down) - white - red (up). */
-function deltaColor(delta, maxAbs) {
+export function deltaColor(delta, maxAbs) {
   const t = maxAbs > 0 ? Math.max(-1, Math.min(1, delta / maxAbs)) : 0;
   const [r, g, b] = t < 0 ? mix([255, 255, 255], [33, 102, 172], -t) : mix([255, 255, 255], [178, 24, 43], t);
   return `rgb(${r},${g},${b})`;
@@ -58,16 +59,18 @@ function mix(a, b, t) {
  * Heatmap cells carry data-pos (0-based construct position), data-alt, data-delta; reference
  * cells carry data-ref and a dot.
  * @param {{construct: string, reference: number, start: number, width: number, matrix: ArrayLike<number>}} ism
- * @param {{title?: string, changed?: Set<number>}} [options] `changed`: positions mutated so far
+ * @param {{title?: string, changed?: Set<number>, motifs?: {hits: object[], note: string, pending?: boolean}|null}} [options]
+ *   `changed`: positions mutated so far; `motifs`: a motif track above the logo (see motifTrack)
  * @returns {SVGSVGElement}
  */
-export function ismFigure(ism, { title = '', changed = new Set() } = {}) {
+export function ismFigure(ism, { title = '', changed = new Set(), motifs = null } = {}) {
   const cw = 10;
   const ch = 14;
   const left = 30;
   const right = 12;
   const W = left + ism.width * cw + right;
-  const logoTop = 26;
+  const track = motifs ? motifTrack(motifs.hits, { left, cw, start: ism.start, width: ism.width, top: 34, pending: motifs.pending }) : null;
+  const logoTop = track ? 34 + track.height + 8 : 26;
   const logoH = 110;
   const heatTop = logoTop + logoH + 18;
   const H = heatTop + 4 * ch + 64;
@@ -148,6 +151,7 @@ export function ismFigure(ism, { title = '', changed = new Set() } = {}) {
     { viewBox: `0 0 ${W} ${H}`, class: 'cf-ism-svg', role: 'img', 'aria-label': `ISM heatmap and logo ${title}` },
     s('rect', { x: 0, y: 0, width: W, height: H, fill: '#ffffff' }),
     text(left, 14, `${title ? `${title} · ` : ''}reference prediction ${fmt(ism.reference, 4)} · importance = reference − mean(mutants)`, { 'text-anchor': 'start', 'font-size': 11 }),
+    track && [text(left, 29, motifs.note, { 'text-anchor': 'start', 'font-size': 9, fill: '#5a6472' }), track.group],
     s('line', { x1: left, y1: axis, x2: left + ism.width * cw, y2: axis, stroke: '#999', 'stroke-width': 0.5 }),
     s('g', { class: 'cf-logo' }, letters),
     marks,
@@ -287,4 +291,75 @@ export function deltaHistogramSvg(deltas, threshold) {
     label(m.left - 4, m.top + 8, String(top), 'end'),
     label(m.left - 4, m.top + ph, '0', 'end'),
   );
+}
+
+/** Fill colours of motif boxes, chosen by motif id. */
+const MOTIF_COLORS = ['#cfe3f7', '#fde2c4', '#d6efd0', '#f3d3e6', '#e4dcf5', '#fbf0b8', '#cdeeee', '#f4d6d0'];
+
+function colorOf(id) {
+  let hash = 0;
+  for (const c of String(id)) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
+  return MOTIF_COLORS[hash % MOTIF_COLORS.length];
+}
+
+/**
+ * A track of motif hits aligned with `width` columns of `cw` px from construct position
+ * `start` (0-based): each hit an arrow-shaped box pointing along its strand, labelled with its
+ * name, in as many lanes as overlaps need (at most 6). Hits carry `from`/`to`: 0-based
+ * construct start, exclusive end. Groups `g.cf-hit` carry the hit in data-* attributes; the
+ * track carries data-state ('scanning' while `pending`, else 'done'), data-hits, data-shown.
+ * @returns {{group: SVGGElement, height: number, shown: number}}
+ */
+export function motifTrack(hits, { left, cw, start, width, top, pending = false }) {
+  const lanes = [];
+  const boxes = [];
+  const sorted = [...hits].sort((x, y) => x.from - y.from || x.pValue - y.pValue);
+  for (const hit of sorted) {
+    const a = Math.max(hit.from, start);
+    const b = Math.min(hit.to, start + width);
+    if (b <= a) continue;
+    let lane = lanes.findIndex((end) => end <= a);
+    if (lane < 0) {
+      if (lanes.length >= 6) continue;
+      lane = lanes.push(0) - 1;
+    }
+    lanes[lane] = b;
+    boxes.push({ hit, a, b, lane });
+  }
+  const laneH = 15;
+  const items = boxes.map(({ hit, a, b, lane }) => {
+    const x = left + (a - start) * cw;
+    const w = (b - a) * cw;
+    const y = top + lane * laneH;
+    const tip = Math.min(4, w / 3);
+    const d =
+      hit.strand === '-'
+        ? `M${x + w},${y} h${-(w - tip)} l${-tip},6 l${tip},6 h${w - tip} Z`
+        : `M${x},${y} h${w - tip} l${tip},6 l${-tip},6 h${-(w - tip)} Z`;
+    const name = [hit.altId, hit.motifId].find((t) => t && t.length * 5.3 < w - 2 * tip - 2) ?? '';
+    return s(
+      'g',
+      {
+        class: 'cf-hit',
+        'data-motif': hit.motifId,
+        'data-start': hit.from + 1,
+        'data-end': hit.to,
+        'data-strand': hit.strand,
+        'data-p-value': String(hit.pValue),
+        'data-score': String(hit.score),
+        'data-matched': hit.matched,
+      },
+      s('title', {
+        text: `${hit.motifId}${hit.altId ? ` ${hit.altId}` : ''} (${hit.strand} strand), construct ${hit.from + 1}-${hit.to}\nscore ${fmt(hit.score, 2)}, p = ${hit.pValue.toExponential(2)}\nmatched ${hit.matched}\nclick: ablate it in the Motifs panel`,
+      }),
+      s('path', { d, fill: colorOf(hit.motifId), stroke: '#5a6472', 'stroke-width': 0.6 }),
+      name && s('text', { x: x + (hit.strand === '-' ? tip + (w - tip) / 2 : (w - tip) / 2), y: y + 9.5, 'font-size': 9, 'font-family': 'sans-serif', 'text-anchor': 'middle', fill: '#1d2433', 'pointer-events': 'none', text: name }),
+    );
+  });
+  const height = Math.max(1, lanes.length) * laneH;
+  return {
+    group: s('g', { class: 'cf-motif-track', 'data-state': pending ? 'scanning' : 'done', 'data-hits': hits.length, 'data-shown': boxes.length }, s('rect', { x: left, y: top - 2, width: width * cw, height: height + 1, fill: '#f7f9fc' }), items),
+    height,
+    shown: boxes.length,
+  };
 }

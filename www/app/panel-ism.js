@@ -2,11 +2,14 @@
 // apply that mutation and re-run (the "mutational trajectory", with undo); live ISM while
 // editing the sequence (debounced, stale runs cancelled, latency shown); PNG/SVG/TSV export;
 // the mutational robustness of the current sequence (wasm `robustness`, threshold input) with a
-// histogram of its ISM deltas and the ±threshold band.
+// histogram of its ISM deltas and the ±threshold band; a motif track above the logo (wasm
+// `scanMotifs` of the random region or the whole construct, p-value threshold, the shipped or
+// the user's motifs), whose hits are sent to the Motifs panel for ablation when clicked.
 
 import { CancelledError } from './client.js';
 import { download, fmt, fmtMs, h, messageBox, replaceChildren, serializeSvg, showMessage, svgToPng } from './dom.js';
 import { deltaHistogramSvg, ismFigure, ismTsv, mutantDeltas, trajectorySvg } from './ism-plots.js';
+import { motifSet, motifSetControl } from './motif-set.js';
 
 /** Typing pauses this long before ISM re-runs. */
 const DEBOUNCE_MS = 300;
@@ -54,6 +57,17 @@ export function createIsmPanel(app) {
   const robustError = messageBox('error');
   robustError.classList.add('cf-robustness-error');
   const deltaChart = h('div', { class: 'cf-delta-histogram' });
+  const showTrack = h('input', { type: 'checkbox', class: 'cf-track-show', checked: true });
+  const pValue = h('input', { type: 'text', class: 'cf-track-p', value: '1e-4', size: 6, attrs: { 'aria-label': 'Motif scan p-value threshold' } });
+  const scope = h(
+    'select',
+    { class: 'cf-track-scope', attrs: { 'aria-label': 'What the motif scan covers' } },
+    h('option', { value: 'region', text: 'scan the 80-bp random region (18-97), as the paper' }),
+    h('option', { value: 'construct', text: 'scan the whole 110-bp construct' }),
+  );
+  const trackError = messageBox('error');
+  trackError.classList.add('cf-track-error');
+  const motifs = motifSet(app);
 
   const element = h(
     'div',
@@ -67,7 +81,10 @@ export function createIsmPanel(app) {
       h('label', {}, allPositions, ' all 110 positions (not only the 80-bp random region)'),
       latency,
     ),
+    h('div', { class: 'cf-row cf-track-controls' }, h('label', {}, showTrack, ' motif track'), h('label', {}, 'p ≤ ', pValue), scope),
+    motifSetControl(app),
     error,
+    trackError,
     figure,
     h('div', { class: 'cf-row' }, h('span', { text: 'Export:' }), png, svgButton, tsv),
     h('h3', { text: 'Mutational robustness' }),
@@ -242,8 +259,7 @@ export function createIsmPanel(app) {
     const ready = Boolean(step?.result);
     for (const b of [png, svgButton, tsv]) b.disabled = !ready;
     if (ready) {
-      replaceChildren(figure, ismFigure(step.result, { title: name, changed: step.changed }));
-      figure.hidden = false;
+      drawFigure();
       updateRobustness();
     }
     replaceChildren(
@@ -264,6 +280,72 @@ export function createIsmPanel(app) {
     if (steps.length > 1 && steps.every((st) => st.reference !== null)) replaceChildren(chart, trajectorySvg(steps));
     else replaceChildren(chart);
   };
+
+  // ---- the motif track: a scan job per sequence and setting, cached ----
+  const scans = new Map();
+  let setVersion = 0;
+  const readP = () => {
+    const p = Number(pValue.value);
+    return pValue.value.trim() !== '' && p > 0 && p <= 1 ? p : null;
+  };
+  const scanKey = (construct) => `${scope.value}:${readP()}:${setVersion}:${construct}`;
+
+  /** The track for the current figure: hits when scanned, else a scan is started. */
+  const trackFor = (construct) => {
+    if (!showTrack.checked) return null;
+    const p = readP();
+    if (p === null) {
+      showMessage(trackError, 'The motif p-value threshold must be a number in (0, 1], e.g. 1e-4.');
+      return null;
+    }
+    showMessage(trackError);
+    const where = scope.value === 'region' ? 'random region' : 'whole construct';
+    const key = scanKey(construct);
+    const hits = scans.get(key);
+    if (!hits) {
+      scan(construct, key);
+      return { hits: [], note: 'motifs: scanning…', pending: true };
+    }
+    const n = hits.length;
+    return { hits, note: `motifs: ${n} ${n === 1 ? 'hit' : 'hits'} at p ≤ ${pValue.value.trim()} in the ${where} (${motifs.text ? motifs.name : 'JASPAR 2024 fungi'}); hover for details, click one to ablate it in the Motifs panel` };
+  };
+
+  const scan = async (construct, key) => {
+    const offset = scope.value === 'region' ? 17 : 0;
+    try {
+      const reply = await app.job(
+        'scan',
+        { sequence: offset ? construct.slice(17, 97) : construct, motifs: motifs.text, pValue: readP() },
+        { label: 'Motif scan', quiet: true },
+      );
+      const hits = reply.result.map((hit) => ({ ...hit, from: offset + hit.start - 1, to: offset + hit.end }));
+      scans.set(key, hits);
+      if (scans.size > CACHE) scans.delete(scans.keys().next().value);
+      if (current()?.result?.construct === construct && scanKey(construct) === key) drawFigure();
+    } catch (err) {
+      if (!(err instanceof CancelledError)) showMessage(trackError, app.reportError(err, 'scan'));
+    }
+  };
+
+  const drawFigure = () => {
+    const step = current();
+    if (!step?.result) return;
+    const track = trackFor(step.result.construct);
+    replaceChildren(figure, ismFigure(step.result, { title: name, changed: step.changed, motifs: track }));
+    // What the track shows (the tests wait for it): motif set | scope | p | state.
+    figure.dataset.track = track ? [motifs.text ? motifs.name : 'shipped', scope.value, pValue.value.trim(), track.pending ? 'scanning' : 'done'].join('|') : 'off';
+    figure.hidden = false;
+  };
+  for (const input of [showTrack, scope]) input.addEventListener('change', drawFigure);
+  let pTimer = null;
+  pValue.addEventListener('input', () => {
+    clearTimeout(pTimer);
+    pTimer = setTimeout(drawFigure, DEBOUNCE_MS);
+  });
+  app.addEventListener('motifs', () => {
+    setVersion++;
+    drawFigure();
+  });
 
   /** Sets the text box without disturbing someone who is typing in it. */
   const showSequence = (sequence) => {
@@ -339,6 +421,13 @@ export function createIsmPanel(app) {
   });
 
   figure.addEventListener('click', (e) => {
+    const hit = e.target.closest?.('g.cf-hit');
+    if (hit && current()) {
+      const d = hit.dataset;
+      const detail = { name, sequence: current().sequence, hit: { motifId: d.motif, start: Number(d.start), end: Number(d.end), strand: d.strand, matched: d.matched } };
+      app.dispatchEvent(new CustomEvent('hit', { detail }));
+      return;
+    }
     const cell = e.target.closest?.('rect.cf-mut');
     const step = current();
     if (!cell || !step) return;

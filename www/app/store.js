@@ -1,4 +1,4 @@
-// User-loaded model weights, kept in IndexedDB so they work offline on the next visit.
+// User-loaded model weights and motif files, kept in IndexedDB so they work offline on the next visit.
 // IndexedDB can be missing or refused (private windows, some file:// setups): every function
 // then fails softly and the app works with the built-in model.
 
@@ -118,5 +118,33 @@ export async function setActiveId(id) {
     await tx(SETTINGS, 'readwrite', (store) => store.put(id, 'activeModel'));
   } catch {
     // Not persisting the choice only costs a reload of the default model next time.
+  }
+}
+
+/**
+ * A stored setting (a user's motif file: {name, text}), or null.
+ * @param {string} key
+ * @returns {Promise<any>}
+ */
+export async function getSetting(key) {
+  try {
+    return (await tx(SETTINGS, 'readonly', (store) => store.get(key))) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Stores a setting (null forgets it); fails softly without IndexedDB.
+ * @param {string} key
+ * @param {any} value
+ * @returns {Promise<boolean>} whether it was kept
+ */
+export async function setSetting(key, value) {
+  try {
+    await tx(SETTINGS, 'readwrite', (store) => (value === null ? store.delete(key) : store.put(value, key)));
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,0 +1,179 @@
+// The DREAM score panel (wasm `dreamScore`): the official Random Promoter DREAM Challenge 2022
+// score of a predictions file, on the public leaderboard (its measured values are built in) and
+// on the private one (from the user's copy of the measured test values and pair lists), with
+// per-subset n / r / r² / ρ, beside the published teams' numbers. The files (tens of MB) are
+// read by the worker (File.text()), never on the page's main thread.
+
+import { CancelledError } from './client.js';
+import { download, fmt, fmtMs, h, messageBox, replaceChildren, showMessage } from './dom.js';
+
+/** The official subsets and weights (PearsonScore = Σ w r² / Σ w, SpearmanScore = Σ w ρ / Σ w). */
+const WEIGHTS = { all: 1, high: 0.3, low: 0.3, yeast: 0.3, random: 0.3, challenging: 0.5, SNVs: 1.25, motif_perturbation: 0.3, motif_tiling: 0.4 };
+const PAIRS = ['SNVs', 'motif_perturbation', 'motif_tiling'];
+
+/**
+ * Creates the DREAM score panel.
+ * @param {import('./app.js').App} app
+ * @returns {{element: HTMLElement}}
+ */
+export function createDreamPanel(app) {
+  const fileInput = (cls, label, accept = '.tsv,.txt,.csv,text/*') => h('input', { type: 'file', class: cls, accept, attrs: { 'aria-label': label } });
+  const predictions = fileInput('cf-dream-predictions', 'Predictions file');
+  const measured = fileInput('cf-dream-measured', 'Measured values file');
+  const pairFiles = Object.fromEntries(PAIRS.map((p) => [p, fileInput(`cf-dream-pairs-${p}`, `${p} pair list`)]));
+  const rule = h(
+    'select',
+    { class: 'cf-dream-rule', attrs: { 'aria-label': 'Which pairs are private' } },
+    h('option', { value: 'any-public-index', text: 'a pair is private when neither sequence is public' }),
+    h('option', { value: 'public-pair', text: 'a pair is private unless the pair (or its alt) is public' }),
+  );
+  const run = h('button', { type: 'button', class: 'cf-primary cf-dream-run', text: 'Score' });
+  const cancel = h('button', { type: 'button', class: 'cf-dream-cancel', text: 'Cancel', disabled: true });
+  const busy = h('progress', { class: 'cf-dream-busy', hidden: true });
+  const status = h('span', { class: 'cf-dream-status', attrs: { role: 'status', 'aria-live': 'polite' } });
+  const error = messageBox('error');
+  const summary = h('p', { class: 'cf-summary cf-dream-summary', hidden: true });
+  const tables = h('div', { class: 'cf-dream-tables' });
+  const published = h('div', { class: 'cf-dream-published' });
+  const tsv = h('button', { type: 'button', class: 'cf-dream-tsv', text: 'Download TSV', disabled: true });
+
+  const element = h(
+    'div',
+    { class: 'cf-dream-panel' },
+    h('h2', { text: 'DREAM score' }),
+    h('p', {
+      class: 'cf-hint',
+      text: 'The official score of the Random Promoter DREAM Challenge 2022: PearsonScore = Σ w·r² / 4.65 and SpearmanScore = Σ w·ρ / 4.65 over nine subsets (paired subsets correlate alt − ref differences). Predictions: one number per line in test order (71,103 lines), idx<TAB>prediction, or a TSV with idx and prediction columns. The public leaderboard’s measured values are built in; for the private score give your copy of the measured test values (a TSV with idx, expr and the flag columns high, low, yeast, random, challenging, public, like dream_test_dev.tsv) and the pair lists (alt_pos ref_pos [public]). Files are read here, in a worker; nothing is uploaded.',
+    }),
+    h('div', { class: 'cf-dream-files' },
+      h('label', {}, 'predictions ', predictions),
+      h('label', {}, 'measured values ', measured),
+      PAIRS.map((p) => h('label', {}, `${p} pairs `, pairFiles[p]))),
+    h('div', { class: 'cf-row' }, rule, run, cancel, busy, status),
+    error,
+    summary,
+    tables,
+    published,
+    h('div', { class: 'cf-row' }, tsv),
+  );
+
+  let running = null;
+  let last = null;
+
+  run.addEventListener('click', async () => {
+    showMessage(error);
+    const pred = predictions.files?.[0];
+    if (!pred) {
+      showMessage(error, 'Choose a predictions file.');
+      return;
+    }
+    const pairs = {};
+    for (const p of PAIRS) if (pairFiles[p].files?.[0]) pairs[p] = pairFiles[p].files[0];
+    // Without measured values the public score alone (its values are built in).
+    const params = { predictions: pred, measured: measured.files?.[0] ?? 'idx\texpr\n', pairs, pairRule: rule.value };
+    const job = { id: null };
+    running = job;
+    run.disabled = true;
+    cancel.disabled = false;
+    busy.hidden = false;
+    status.dataset.state = 'running';
+    status.textContent = 'starting…';
+    try {
+      const reply = await app.job('dream', params, {
+        label: 'DREAM score',
+        cancellable: true,
+        onId: (id) => (job.id = id),
+        onLoading: (m) => (status.textContent = `${m.stage}…`),
+      });
+      last = reply.result;
+      status.textContent = `Scored in ${fmtMs(reply.elapsedMs)}.`;
+      status.dataset.state = 'done';
+      render(reply.result, Boolean(measured.files?.[0]));
+      app.emit('dream', { result: reply.result, elapsedMs: reply.elapsedMs });
+    } catch (err) {
+      status.dataset.state = err instanceof CancelledError ? 'cancelled' : 'error';
+      status.textContent = err instanceof CancelledError ? 'Cancelled.' : '';
+      if (!(err instanceof CancelledError)) showMessage(error, app.reportError(err, 'dream'));
+    } finally {
+      running = null;
+      run.disabled = false;
+      cancel.disabled = true;
+      busy.hidden = true;
+    }
+  });
+  cancel.addEventListener('click', () => {
+    if (running?.id != null) app.cancel(running.id);
+  });
+
+  const render = (r, hasMeasured) => {
+    summary.hidden = false;
+    summary.textContent = `${r.predictions.toLocaleString('en')} predictions (${r.alignment}); ${hasMeasured ? `${r.measured.toLocaleString('en')} measured values` : 'no measured values given: the public score only'}.`;
+    replaceChildren(tables, board('Public leaderboard', 'public', r.public), board('Private leaderboard', 'private', r.private, hasMeasured));
+    const entries = Object.entries(r.published ?? {});
+    const mine = [
+      ['this file, public leaderboard', r.public],
+      ['this file, private leaderboard', r.private],
+    ].map(([label, b]) => [label, b.error ? {} : { pearsonScore: b.pearsonScore, spearmanScore: b.spearmanScore, r2: sq(b.subsets?.find((x) => x.name === 'all')?.pearson), rho: b.subsets?.find((x) => x.name === 'all')?.spearman }]);
+    const cell = (v) => h('td', { class: 'cf-num', text: v === null || v === undefined ? '–' : fmt(v, 3) });
+    replaceChildren(
+      published,
+      h('h3', { text: 'Beside the published numbers' }),
+      h('div', { class: 'cf-table-wrap' },
+        h('table', { class: 'cf-table cf-dream-compare' },
+          h('thead', {}, h('tr', {}, ['', 'PearsonScore', 'SpearmanScore', 'r² (all)', 'ρ (all)'].map((t) => h('th', { text: t })))),
+          h('tbody', {},
+            [...mine, ...entries].map(([label, v], i) =>
+              h('tr', { class: i < 2 ? 'cf-mine' : '', data: { label } }, h('td', { text: label }), cell(v.pearsonScore), cell(v.spearmanScore), cell(v.r2), cell(v.rho)))))),
+      h('p', { class: 'cf-hint', text: 'r² is Pearson r squared. The Camformer paper’s numbers are over all 71,103 test sequences, not a leaderboard.' }),
+    );
+    tsv.disabled = false;
+  };
+
+  tsv.addEventListener('click', () => {
+    if (!last) return;
+    const lines = ['board\tsubset\tweight\tn\tpearson\tr2\tspearman'];
+    for (const name of ['public', 'private']) {
+      const b = last[name];
+      for (const x of b.subsets ?? []) lines.push([name, x.name, WEIGHTS[x.name], x.n, x.pearson.toFixed(6), (x.pearson * x.pearson).toFixed(6), x.spearman.toFixed(6)].join('\t'));
+      if (b.pearsonScore != null) lines.push([name, 'PearsonScore', '', '', '', b.pearsonScore.toFixed(6), ''].join('\t'), [name, 'SpearmanScore', '', '', '', '', b.spearmanScore.toFixed(6)].join('\t'));
+    }
+    download('camformer-dream-score.tsv', `${lines.join('\n')}\n`, 'text/tab-separated-values');
+  });
+
+  return { element };
+}
+
+const sq = (x) => (x === null || x === undefined ? null : x * x);
+
+/** One leaderboard's table: per subset weight, n, r, r², ρ; then the two scores. */
+function board(title, key, b, hasMeasured = true) {
+  const head = h('h3', { text: title });
+  if (b.error) return h('div', { class: `cf-dream-board cf-dream-${key}` }, head, h('p', { class: 'cf-message cf-warning', text: b.error }));
+  if (!b.subsets?.length) {
+    const why = hasMeasured ? 'No private sequences in the measured values (only public-leaderboard rows, or none with predictions).' : 'Give your measured values for the private score.';
+    return h('div', { class: `cf-dream-board cf-dream-${key}` }, head, h('p', { class: 'cf-hint', text: why }));
+  }
+  const rows = b.subsets.map((x) =>
+    h('tr', { data: { subset: x.name } },
+      h('td', { text: x.name }),
+      h('td', { class: 'cf-num', text: WEIGHTS[x.name] ?? '' }),
+      h('td', { class: 'cf-num', text: x.n.toLocaleString('en') }),
+      h('td', { class: 'cf-num', text: fmt(x.pearson, 3) }),
+      h('td', { class: 'cf-num', text: fmt(x.pearson * x.pearson, 3) }),
+      h('td', { class: 'cf-num', text: fmt(x.spearman, 3) })),
+  );
+  const score = (label, v, cls) =>
+    h('tr', { class: `cf-dream-score ${cls}`, data: { value: v === null ? '' : String(v) } },
+      h('td', { class: 'cf-dream-score-label', text: label, attrs: { colspan: 5 } }),
+      h('td', { class: 'cf-num', text: v === null || v === undefined ? '–' : fmt(v, 3) }));
+  const incomplete = b.complete === false ? h('p', { class: 'cf-hint', text: 'Not all nine subsets are present, so the weighted scores are not formed.' }) : null;
+  return h(
+    'div',
+    { class: `cf-dream-board cf-dream-${key}` },
+    head,
+    h('table', { class: 'cf-table' },
+      h('thead', {}, h('tr', {}, ['subset', 'weight', 'n', 'r', 'r²', 'ρ'].map((t) => h('th', { text: t })))),
+      h('tbody', {}, rows, score('PearsonScore', b.pearsonScore, 'cf-pearson-score'), score('SpearmanScore', b.spearmanScore, 'cf-spearman-score'))),
+    incomplete,
+  );
+}
