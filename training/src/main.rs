@@ -140,6 +140,9 @@ enum Command {
         /// New description.
         #[arg(long)]
         description: Option<String>,
+        /// New description of the output (what the predicted number means).
+        #[arg(long)]
+        output_description: Option<String>,
     },
 }
 
@@ -195,6 +198,7 @@ fn export(
     metrics: &[String],
     name: Option<String>,
     description: Option<String>,
+    output_description: Option<String>,
 ) -> Result<()> {
     let dtype = match dtype {
         "f32" => StorageDtype::F32,
@@ -225,6 +229,9 @@ fn export(
     }
     if let Some(d) = description {
         manifest.description = d;
+    }
+    if let Some(d) = output_description {
+        manifest.output.description = d;
     }
     manifest.weights.file = "model.safetensors".into();
     manifest.weights.sha256 = sha256_hex(&bytes);
@@ -322,9 +329,12 @@ fn main() -> Result<()> {
                         .unwrap_or_default()
                 ),
                 output: OutputInfo {
+                    // The file name only: a local path means nothing to the model's users.
                     description: format!(
-                        "Predicted expression in the units of {}.",
-                        data.display()
+                        "Predicted expression in the units of the training file {}.",
+                        data.file_name()
+                            .map(|f| f.to_string_lossy().into_owned())
+                            .unwrap_or_default()
                     ),
                     units,
                 },
@@ -426,7 +436,16 @@ fn main() -> Result<()> {
             metrics,
             name,
             description,
-        } => export(&model, &out, &dtype, &metrics, name, description)?,
+            output_description,
+        } => export(
+            &model,
+            &out,
+            &dtype,
+            &metrics,
+            name,
+            description,
+            output_description,
+        )?,
     }
     Ok(())
 }
