@@ -153,11 +153,40 @@ function tree(value, depth = 0) {
     return h('span', { text: value.map(formatLeaf).join(', ') });
   }
   if (depth > 3) return h('code', { text: JSON.stringify(value) });
+  // Several records with scalar fields (e.g. the published models' metrics on the same rows)
+  // read best as one table: a row per record, a column per field.
+  if (isTable(value)) {
+    const records = Object.values(value);
+    const columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
+    return h(
+      'table',
+      { class: 'cf-table cf-tree-table' },
+      h('thead', {}, h('tr', {}, [h('th', { text: '' }), ...columns.map((c) => h('th', { text: c.replace(/_/g, ' ') }))])),
+      h('tbody', {}, Object.entries(value).map(([k, r]) =>
+        h('tr', {}, [h('th', { text: k.replace(/_/g, ' ') }), ...columns.map((c) => h('td', { class: 'cf-num', text: c in r ? formatLeaf(r[c]) : '' }))]))),
+    );
+  }
   return h(
     'dl',
     { class: 'cf-tree' },
-    Object.entries(value).map(([k, v]) => [h('dt', { text: k.replace(/_/g, ' ') }), h('dd', {}, tree(v, depth + 1))]),
+    // A table gets the full width, under its label.
+    Object.entries(value).map(([k, v]) => {
+      const wide = isTable(v) ? { class: 'cf-wide' } : {};
+      return [h('dt', { ...wide, text: k.replace(/_/g, ' ') }), h('dd', wide, tree(v, depth + 1))];
+    }),
   );
+}
+
+/** Whether `tree` shows `value` as a table: several records with scalar fields. */
+function isTable(value) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const records = Object.values(value);
+  return records.length > 1 && records.every(isScalarRecord);
+}
+
+/** A plain object whose fields are all numbers, strings, booleans or null. */
+function isScalarRecord(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => x === null || typeof x !== 'object');
 }
 
 function formatLeaf(v) {
