@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { referencePage } from './data.mjs';
-import { ROOT, assertClose, check, eventsOf, inApp, openPage, recordEvents, waitReady } from './harness.mjs';
+import { ROOT, assertClose, check, eventsOf, inApp, openPage, pearson, recordEvents, waitReady } from './harness.mjs';
 
 const DATA = path.join(ROOT, 'tests', 'data', 'dream_public');
 const TEST_SIZE = 71_103;
@@ -27,21 +27,6 @@ function rng(seed) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function pearson(x, y) {
-  const n = x.length;
-  const mx = x.reduce((a, b) => a + b, 0) / n;
-  const my = y.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-    syy += (y[i] - my) ** 2;
-  }
-  return sxy / Math.sqrt(sxx * syy);
 }
 
 function ranks(v) {

@@ -169,6 +169,27 @@ export function assertClose(actual, expected, tol, what) {
 }
 
 /**
+ * Pearson correlation of two equal-length number arrays, computed independently of the app's
+ * own (www/app/stats.js) so the tests check it.
+ * @param {number[]} x
+ * @param {number[]} y
+ */
+export function pearson(x, y) {
+  const n = x.length;
+  const mx = x.reduce((a, b) => a + b, 0) / n;
+  const my = y.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+    syy += (y[i] - my) ** 2;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+/**
  * Throws with `message` unless `condition`.
  * @param {unknown} condition
  * @param {string} message

@@ -5,7 +5,7 @@
 // never freeze the page.
 
 import { assertBuiltInModelIsDefault, expectedCases, dreamSample } from './data.mjs';
-import { assertClose, check, downloadOf, eventsOf, inApp, openPage, recordEvents, waitReady } from './harness.mjs';
+import { assertClose, check, downloadOf, eventsOf, inApp, openPage, pearson, recordEvents, waitReady } from './harness.mjs';
 
 const TOL_CPU = 1e-4;
 
@@ -29,21 +29,6 @@ async function predictInPage(page, text, previous) {
     { timeout: 300_000 },
   );
   return lastResults(page);
-}
-
-function pearson(x, y) {
-  const n = x.length;
-  const mx = x.reduce((a, b) => a + b, 0) / n;
-  const my = y.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-    syy += (y[i] - my) ** 2;
-  }
-  return sxy / Math.sqrt(sxx * syy);
 }
 
 export const tests = [
