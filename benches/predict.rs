@@ -1,5 +1,7 @@
-//! Native prediction and ISM throughput, f32, on the CPU backend (flex), the numbers the README
-//! compares with PyTorch and ONNX Runtime (`scripts/bench_peers.py` runs all three).
+//! Native prediction and ISM throughput, f32, on the CPU, the numbers the README compares with
+//! PyTorch and ONNX Runtime (`scripts/bench_peers.py` runs all three). `predict` and the ISM
+//! benchmarks use what the app uses (the CPU inference network, `cpu_net`); `predict_burn_module`
+//! and `ism_fast_burn_*` run the same weights through the Burn module on flex, for comparison.
 //!
 //! Weights are Burn's random initialisation: speed does not depend on their values.
 //! `cargo bench --bench predict` (set `CAMFORMER_BENCH_ARCH=mini` to run one architecture;
@@ -66,6 +68,10 @@ fn bench(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("predict", 256), |b| {
             b.iter(|| black_box(p.predict(black_box(&seqs)).unwrap()))
         });
+        let module = predictor(&config, backend).without_cpu_net();
+        group.bench_function(BenchmarkId::new("predict_burn_module", 256), |b| {
+            b.iter(|| black_box(module.predict(black_box(&seqs)).unwrap()))
+        });
         // One batch of 331 = reference + 110 positions x 3, as the peers' ISM was timed.
         group.throughput(Throughput::Elements(331));
         let p = p.with_batch_size(331);
@@ -75,6 +81,10 @@ fn bench(c: &mut Criterion) {
                 |b| b.iter(|| black_box(ism::run(&p, &seqs[0], Positions::All, method).unwrap())),
             );
         }
+        let module = module.with_batch_size(331);
+        group.bench_function("ism_fast_burn_all_positions", |b| {
+            b.iter(|| black_box(ism::run(&module, &seqs[0], Positions::All, Method::Fast).unwrap()))
+        });
         // The paper's ISM: the 80 random-region positions x 3 = 240 mutants + reference.
         group.throughput(Throughput::Elements(241));
         for method in [Method::Naive, Method::Fast] {
@@ -87,6 +97,13 @@ fn bench(c: &mut Criterion) {
                 },
             );
         }
+        group.bench_function("ism_fast_burn_random_region", |b| {
+            b.iter(|| {
+                black_box(
+                    ism::run(&module, &seqs[0], Positions::RandomRegion, Method::Fast).unwrap(),
+                )
+            })
+        });
         group.finish();
     }
 }

@@ -295,9 +295,9 @@ function report(r) {
   p('| engine | predict 256 (seq/s) | ISM fast, 240 mutants | ISM naive, 240 | ISM fast, 330 | ISM naive, 330 |');
   p('| --- | --- | --- | --- | --- | --- |');
   const busy = (x) => (Number.isFinite(x?.predict?.cores_busy) ? `; ${x.predict.cores_busy.toFixed(1)} cores busy while predicting` : '');
-  if (n2) p(row(`native, flex CPU, ${n2.threads} threads (rayon default${busy(n2)})`, n2));
-  if (n1) p(row(`native, flex CPU, 1 thread (\`RAYON_NUM_THREADS=1\`${busy(n1)})`, n1));
-  if (cpu && !cpu.skipped) p(row('**browser, wasm CPU (flex, simd128, 1 thread)**', cpu));
+  if (n2) p(row(`native, CPU network, ${n2.threads} threads (rayon default${busy(n2)})`, n2));
+  if (n1) p(row(`native, CPU network, 1 thread (\`RAYON_NUM_THREADS=1\`${busy(n1)})`, n1));
+  if (cpu && !cpu.skipped) p(row('**browser, wasm CPU (CPU network, simd128, 1 thread)**', cpu));
   if (gpu && !gpu.skipped && !gpu.error) {
     const a = gpu.adapter ?? {};
     const label = `browser, WebGPU (${[a.vendor, a.architecture].filter(Boolean).join(' ')}${a.isFallbackAdapter ? ', software fallback' : ''}${gpu.small_sizes ? `; batch ${gpu.predict?.batch}` : ''})`;

@@ -96,8 +96,17 @@ def bench_rust(arch):
         est = json.loads((target / "criterion" / f"cpu_{arch}" / bench_id / "new" / "estimates.json").read_text())
         return est["median"]["point_estimate"] / 1e9
 
-    return {"camformer-web (burn flex)": {"seq_per_s": 256 / mean_s("predict/256"),
-                                          "ism_s": mean_s("ism_naive_all_positions")}}
+    return {
+        "camformer-web (CPU network, naive ISM)": {
+            "seq_per_s": 256 / mean_s("predict/256"),
+            "ism_s": mean_s("ism_naive_all_positions")},
+        "camformer-web (CPU network, fast ISM of 330 mutants)": {
+            "seq_per_s": 256 / mean_s("predict/256"),
+            "ism_s": mean_s("ism_fast_all_positions")},
+        "camformer-web (Burn module on flex, fast ISM)": {
+            "seq_per_s": 256 / mean_s("predict_burn_module/256"),
+            "ism_s": mean_s("ism_fast_burn_all_positions")},
+    }
 
 
 def main():
@@ -114,7 +123,7 @@ def main():
     print("\n| engine | arch | sequences/s (batch 256) | ISM batch of 331 (s) |\n|---|---|---|---|")
     for arch, r in results.items():
         for engine, v in r.items():
-            print(f"| {engine} | {arch} | {v['seq_per_s']:.0f} | {v['ism_s']:.2f} |")
+            print(f"| {engine} | {arch} | {v['seq_per_s']:.0f} | {v['ism_s']:.3f} |")
     out = ROOT / "target" / "bench_peers.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2))

@@ -12,7 +12,9 @@
 //! Schreiber et al. 2022).
 //!
 //! Everything is expressed with Burn tensor operations (`select`, `cat`, `conv1d`, max pool),
-//! so the same code runs on the CPU backend and on WebGPU.
+//! so the same code runs on the CPU backend and on WebGPU. When the predictor has a CPU
+//! inference network, [`fast`] and [`fast_async`] run the same algorithm on its host buffers
+//! instead ([`crate::cpu_net::ism`]), which is faster; [`fast_burn`] always takes this path.
 //!
 //! Cost for Camformer Mini (80 positions x 3 alternatives): the windows cover 4-26% of each
 //! layer's positions, so most of the convolution work of a naive ISM disappears.
@@ -27,7 +29,7 @@ use crate::error::Error;
 use crate::ism::{Ism, Mutation, from_predictions};
 use crate::model::ConvBlock;
 use crate::predictor::{Predictor, read_vec};
-use crate::sequence::{CONSTRUCT_LEN, Construct};
+use crate::sequence::Construct;
 
 /// The part of one activation map that differs from the reference, for every mutant.
 ///
@@ -104,7 +106,7 @@ impl Stage {
 
 /// Where the window lands after a convolution of width `kernel` with `before` zeros of
 /// padding, producing `out_len` positions: start per mutant and the common width.
-fn conv_window(
+pub(crate) fn conv_window(
     starts: &[usize],
     width: usize,
     kernel: usize,
@@ -124,7 +126,7 @@ fn conv_window(
 }
 
 /// Where the window lands after a max pool (`kernel`, `stride`) producing `out_len` positions.
-fn pool_window(
+pub(crate) fn pool_window(
     starts: &[usize],
     width: usize,
     kernel: usize,
@@ -233,20 +235,12 @@ pub fn forward_mutants(
     let net = predictor.net();
     let enc = config.encoding;
     let device = predictor.device();
-    if mutations.is_empty() {
-        return Err(Error::Invalid("no mutations to evaluate".into()));
-    }
+    crate::cpu_net::ism::check_mutations(mutations)?;
     let channels = enc.channels();
     let reference = predictor.encode(std::slice::from_ref(construct));
     // Each mutant's input window is its one changed position.
     let mut values = Vec::with_capacity(mutations.len() * channels);
     for m in mutations {
-        if m.position >= CONSTRUCT_LEN {
-            return Err(Error::Invalid(format!(
-                "mutation position {} is outside the {CONSTRUCT_LEN}-bp construct",
-                m.position + 1
-            )));
-        }
         values.extend_from_slice(enc.column(m.alternative));
     }
     let mut stage = Stage {
@@ -297,6 +291,20 @@ pub fn fast(
     construct: &Construct,
     mutations: Vec<Mutation>,
 ) -> Result<Ism, Error> {
+    match predictor.cpu_net() {
+        Some(cpu) => cpu.ism(construct, mutations),
+        None => fast_burn(predictor, construct, mutations),
+    }
+}
+
+/// Fast exact ISM in Burn tensor operations on the predictor's device, even where a CPU
+/// inference network exists (native, synchronous read-back).
+#[cfg(not(target_family = "wasm"))]
+pub fn fast_burn(
+    predictor: &Predictor,
+    construct: &Construct,
+    mutations: Vec<Mutation>,
+) -> Result<Ism, Error> {
     let out = forward_all(predictor, construct, &mutations)?;
     from_predictions(mutations, &read_vec(out.into_data())?)
 }
@@ -307,6 +315,9 @@ pub async fn fast_async(
     construct: &Construct,
     mutations: Vec<Mutation>,
 ) -> Result<Ism, Error> {
+    if let Some(cpu) = predictor.cpu_net() {
+        return cpu.ism(construct, mutations);
+    }
     let data = forward_all(predictor, construct, &mutations)?
         .into_data_async()
         .await

@@ -9,7 +9,8 @@
 //! - [`config`] describes the architecture family (Original, Mini, others); [`model`] is the
 //!   Burn module; [`weights`] maps the authors' PyTorch `state_dict` (safetensors) onto it;
 //!   [`manifest`] describes a weights file.
-//! - [`predictor`] runs batched predictions on a device; [`ism`] does in-silico mutagenesis;
+//! - [`predictor`] runs batched predictions on a device (on the CPU through [`cpu_net`], one
+//!   implicit GEMM per convolution); [`ism`] does in-silico mutagenesis;
 //!   [`attribution`] computes gradient x input and the authors' Grad-CAM with autodiff;
 //!   [`metrics`] has the correlation metrics and [`dream`] the official DREAM challenge score.
 //! - [`motifs`] reads MEME-format motif files and scans sequences as FIMO does (JASPAR fungi
@@ -29,6 +30,7 @@
 
 pub mod attribution;
 pub mod config;
+pub mod cpu_net;
 pub mod default_model;
 pub mod design;
 pub mod dream;

@@ -298,6 +298,14 @@ fn transpose(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     out
 }
 
+/// Replaces the dense layers' parameters (shapes already checked against the architecture).
+fn set_head(model: &mut Camformer, head: impl Iterator<Item = HostDense>, device: &Device) {
+    for (layer, d) in model.head.iter_mut().zip(head) {
+        layer.weight = param(d.weight, d.shape, device);
+        layer.bias = Some(param(d.bias, [d.shape[1]], device));
+    }
+}
+
 fn param<const D: usize>(data: Vec<f32>, shape: [usize; D], device: &Device) -> Param<Tensor<D>> {
     Param::from_tensor(Tensor::from_data(TensorData::new(data, shape), device))
 }
@@ -312,6 +320,87 @@ pub enum BatchNormMode {
     Fold,
 }
 
+/// A convolution with batch norm folded in, in host memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoldedConv {
+    /// `[out, in, kernel]` row-major (PyTorch's layout without the trailing 1).
+    pub weight: Vec<f32>,
+    /// `[out]`.
+    pub bias: Vec<f32>,
+    /// `[out, in, kernel]`.
+    pub shape: [usize; 3],
+}
+
+/// A dense layer in host memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostDense {
+    /// `[in, out]` row-major (Burn's layout: PyTorch's `[out, in]` transposed).
+    pub weight: Vec<f32>,
+    /// `[out]`.
+    pub bias: Vec<f32>,
+    /// `[in, out]`.
+    pub shape: [usize; 2],
+}
+
+/// Every inference parameter of a model, batch norm folded into the convolutions, in host
+/// memory: what both the Burn module and the CPU inference network ([`crate::cpu_net`]) are
+/// built from, so the two can never disagree about the weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoldedParams {
+    /// One per convolution block, in order.
+    pub convs: Vec<FoldedConv>,
+    /// The dense head, in order; the last has one output.
+    pub head: Vec<HostDense>,
+}
+
+impl FoldedParams {
+    /// Reads and folds every parameter of `config` from a PyTorch-layout state dict.
+    ///
+    /// Every tensor must be used: an unexpected tensor is an error, so weights of another
+    /// architecture never load by accident.
+    pub fn from_state_dict(config: &ArchConfig, state: &StateDict) -> Result<Self, Error> {
+        let params = take_all_params(config, state)?;
+        Ok(FoldedParams {
+            convs: params
+                .blocks
+                .iter()
+                .map(|p| {
+                    let (weight, bias) = fold(p);
+                    FoldedConv {
+                        weight,
+                        bias,
+                        shape: p.shape,
+                    }
+                })
+                .collect(),
+            head: params.head.into_iter().map(host_dense).collect(),
+        })
+    }
+}
+
+/// A dense layer from PyTorch's `[out, in]` weight.
+fn host_dense((w, bias, shape): (Vec<f32>, Vec<f32>, [usize; 2])) -> HostDense {
+    HostDense {
+        weight: transpose(&w, shape[1], shape[0]),
+        bias,
+        shape,
+    }
+}
+
+/// Every parameter of `config` from `state`, which must hold no other tensor.
+fn take_all_params(config: &ArchConfig, state: &StateDict) -> Result<AllParams, Error> {
+    let mut sd = state.clone();
+    let params = take_params(&mut sd, config)?;
+    if let Some(extra) = sd.names().next() {
+        return Err(Error::Weights(format!(
+            "unexpected tensor '{extra}' for architecture '{}' ({} unused in all)",
+            config.name,
+            sd.tensors.len()
+        )));
+    }
+    Ok(params)
+}
+
 impl Camformer {
     /// Builds a model of `config` from a PyTorch-layout state dict.
     ///
@@ -323,42 +412,61 @@ impl Camformer {
         mode: BatchNormMode,
         device: &Device,
     ) -> Result<Self, Error> {
-        let mut sd = state.clone();
-        let params = take_params(&mut sd, config)?;
-        if let Some(extra) = sd.names().next() {
-            return Err(Error::Weights(format!(
-                "unexpected tensor '{extra}' for architecture '{}' ({} unused in all)",
-                config.name,
-                sd.tensors.len()
-            )));
+        if mode == BatchNormMode::Fold {
+            return Self::from_folded(
+                config,
+                &FoldedParams::from_state_dict(config, state)?,
+                device,
+            );
         }
+        let params = take_all_params(config, state)?;
         let mut model = Camformer::new(config, device)?;
         for (block, p) in model.blocks.iter_mut().zip(params.blocks) {
-            let (w, b) = match mode {
-                BatchNormMode::Keep => {
-                    let norm = block.norm.as_mut().expect("fresh model has batch norm");
-                    let c = [p.shape[0]];
-                    norm.gamma = param(p.gamma, c, device);
-                    norm.beta = param(p.beta, c, device);
-                    norm.running_mean =
-                        RunningState::new(Tensor::from_data(TensorData::new(p.mean, c), device));
-                    norm.running_var =
-                        RunningState::new(Tensor::from_data(TensorData::new(p.var, c), device));
-                    (p.conv_w, p.conv_b)
-                }
-                BatchNormMode::Fold => {
-                    block.norm = None;
-                    fold(&p)
-                }
-            };
-            block.conv.weight = param(w, p.shape, device);
-            block.conv.bias = Some(param(b, [p.shape[0]], device));
+            let norm = block.norm.as_mut().expect("fresh model has batch norm");
+            let c = [p.shape[0]];
+            norm.gamma = param(p.gamma, c, device);
+            norm.beta = param(p.beta, c, device);
+            norm.running_mean =
+                RunningState::new(Tensor::from_data(TensorData::new(p.mean, c), device));
+            norm.running_var =
+                RunningState::new(Tensor::from_data(TensorData::new(p.var, c), device));
+            block.conv.weight = param(p.conv_w, p.shape, device);
+            block.conv.bias = Some(param(p.conv_b, [p.shape[0]], device));
         }
-        for (layer, (w, b, shape)) in model.head.iter_mut().zip(params.head) {
-            // PyTorch stores `[out, in]`; Burn's linear weight is `[in, out]`.
-            layer.weight = param(transpose(&w, shape[1], shape[0]), shape, device);
-            layer.bias = Some(param(b, [shape[1]], device));
+        set_head(&mut model, params.head.into_iter().map(host_dense), device);
+        Ok(model)
+    }
+
+    /// Builds an inference model (no batch-norm layers) from folded parameters.
+    pub fn from_folded(
+        config: &ArchConfig,
+        params: &FoldedParams,
+        device: &Device,
+    ) -> Result<Self, Error> {
+        let mut model = Camformer::new(config, device)?;
+        if params.convs.len() != model.blocks.len() || params.head.len() != model.head.len() {
+            return Err(Error::Weights(format!(
+                "folded parameters have {} blocks and {} dense layers; '{}' needs {} and {}",
+                params.convs.len(),
+                params.head.len(),
+                config.name,
+                model.blocks.len(),
+                model.head.len()
+            )));
         }
+        for (block, p) in model.blocks.iter_mut().zip(&params.convs) {
+            if block.conv.weight.dims() != p.shape {
+                return Err(Error::Weights(format!(
+                    "folded convolution of shape {:?}; the architecture needs {:?}",
+                    p.shape,
+                    block.conv.weight.dims()
+                )));
+            }
+            block.norm = None;
+            block.conv.weight = param(p.weight.clone(), p.shape, device);
+            block.conv.bias = Some(param(p.bias.clone(), [p.shape[0]], device));
+        }
+        set_head(&mut model, params.head.iter().cloned(), device);
         Ok(model)
     }
 

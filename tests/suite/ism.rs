@@ -1,8 +1,10 @@
 //! Fast exact ISM equals naive ISM (every mutant through the whole network), for both published
 //! architectures at full size and for the small family members, on random-region and
-//! all-position mutagenesis, sequences with `N` included.
+//! all-position mutagenesis, sequences with `N` included. Both fast paths (the CPU network's and
+//! the Burn tensor version) are compared with naive ISM through the Burn module, which shares
+//! no code with the CPU network.
 
-use camformer::ism::{self, Method, Mutation, Positions};
+use camformer::ism::{self, Ism, Method, Mutation, Positions};
 use camformer::{Construct, Predictor};
 
 use super::common::fixture;
@@ -22,12 +24,36 @@ fn construct(name: &str, case: usize) -> Construct {
         .0
 }
 
-/// Fast and naive deltas agree within 1e-4 of the output scale.
+/// Fast and naive deltas agree within 1e-4 of the output scale, for every fast path.
 fn check(name: &str, case: usize, positions: Positions) {
     let p = predictor(name);
+    assert!(p.cpu_net().is_some());
     let c = construct(name, case);
-    let naive = ism::run(&p, &c, positions, Method::Naive).unwrap();
-    let fast = ism::run(&p, &c, positions, Method::Fast).unwrap();
+    let burn = predictor(name).without_cpu_net();
+    let naive = ism::run(&burn, &c, positions, Method::Naive).unwrap();
+    let fast_cpu = ism::run(&p, &c, positions, Method::Fast).unwrap();
+    compare(
+        name,
+        case,
+        positions,
+        &naive,
+        &fast_cpu,
+        "fast (CPU network)",
+    );
+    let fast_burn = ism::run(&burn, &c, positions, Method::Fast).unwrap();
+    compare(name, case, positions, &naive, &fast_burn, "fast (Burn)");
+    let naive_cpu = ism::run(&p, &c, positions, Method::Naive).unwrap();
+    compare(
+        name,
+        case,
+        positions,
+        &naive,
+        &naive_cpu,
+        "naive (CPU network)",
+    );
+}
+
+fn compare(name: &str, case: usize, positions: Positions, naive: &Ism, fast: &Ism, what: &str) {
     let scale = naive
         .effects
         .iter()
@@ -43,7 +69,7 @@ fn check(name: &str, case: usize, positions: Positions) {
     }
     assert!(
         worst <= TOLERANCE * scale,
-        "{name} case {case} {positions:?}: fast differs from naive by {worst:.2e} (scale {scale:.3})"
+        "{name} case {case} {positions:?}: {what} differs from naive by {worst:.2e} (scale {scale:.3})"
     );
     // The deltas are not trivially zero: the test would not catch a broken fast path otherwise.
     assert!(naive.effects.iter().any(|(_, d)| d.abs() > 1e-3));

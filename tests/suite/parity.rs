@@ -1,6 +1,7 @@
 //! Parity with the PyTorch reference (`tests/reference/camformer_reference.py`): outputs within
 //! 1e-4 of the output scale, for both published architectures at full size and for small family
-//! members loaded from the safetensors files PyTorch wrote.
+//! members loaded from the safetensors files PyTorch wrote. Every path is checked: the CPU
+//! inference network (`cpu_net`), the Burn module with batch norm folded, and unfolded.
 
 use burn::tensor::Device;
 use camformer::weights::{BatchNormMode, StateDict};
@@ -22,6 +23,7 @@ fn constructs(f: &Fixture) -> Vec<Construct> {
 }
 
 fn assert_close(f: &Fixture, got: &[f32], what: &str) {
+    assert_eq!(got.len(), f.cases.len(), "{what}: one prediction per input");
     let scale = f.scale();
     for (case, &g) in f.cases.iter().zip(got) {
         let err = (g as f64 - case.expected).abs();
@@ -55,14 +57,25 @@ fn check_on(what: &str, name: &str, state: &StateDict, device: Device) {
     let f = fixture(name);
     assert_eq!(f.architecture.parameter_count().unwrap(), f.parameters);
     let inputs = constructs(&f);
-    // Folded batch norm (what the predictor uses) ...
+    // Folded batch norm (what the predictor uses): on flex, the CPU inference network ...
     let bytes = state.to_safetensors(Default::default()).unwrap();
     let predictor =
         Predictor::from_weights(f.architecture.clone(), &bytes, device.clone()).unwrap();
+    assert_eq!(
+        predictor.cpu_net().is_some(),
+        device == Device::flex(),
+        "{what}: the CPU network runs exactly on flex"
+    );
     assert_close(
         &f,
         &predictor.predict(&inputs).unwrap(),
         &format!("{what}, folded"),
+    );
+    // ... the Burn module with the same folded weights ...
+    assert_close(
+        &f,
+        &predictor.without_cpu_net().predict(&inputs).unwrap(),
+        &format!("{what}, folded, Burn module"),
     );
     // ... and batch norm kept as layers (what training uses).
     let net =
