@@ -176,13 +176,14 @@ impl Predictor {
         }
     }
 
-    /// Sets how many sequences go through the network at once.
+    /// Sets how many sequences go through the Burn module at once (the CPU network always
+    /// works in chunks of [`crate::cpu_net::CHUNK`], so this bounds memory only on WebGPU).
     pub fn with_batch_size(mut self, batch_size: usize) -> Self {
         self.batch_size = batch_size.max(1);
         self
     }
 
-    /// Changes how many sequences go through the network at once.
+    /// Changes how many sequences go through the Burn module at once.
     pub fn set_batch_size(&mut self, batch_size: usize) {
         self.batch_size = batch_size.max(1);
     }
@@ -207,7 +208,7 @@ impl Predictor {
         &self.device
     }
 
-    /// Sequences per forward pass.
+    /// Sequences per forward pass of the Burn module.
     pub fn batch_size(&self) -> usize {
         self.batch_size
     }
