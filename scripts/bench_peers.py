@@ -90,7 +90,8 @@ def bench_python(arch, reps):
 def bench_rust(arch):
     target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     env = dict(os.environ, CAMFORMER_BENCH_ARCH=arch)
-    subprocess.run(["cargo", "bench", "--bench", "predict", "--", "--noplot"], cwd=ROOT, env=env, check=True)
+    # --workspace: the same feature set as `cargo test --workspace`, so the build is shared.
+    subprocess.run(["cargo", "bench", "--workspace", "--bench", "predict", "--", "--noplot"], cwd=ROOT, env=env, check=True)
 
     def mean_s(bench_id):
         est = json.loads((target / "criterion" / f"cpu_{arch}" / bench_id / "new" / "estimates.json").read_text())
