@@ -2,8 +2,8 @@
 //!
 //! The same algorithm as [`crate::fast_ism`] (which is written in Burn tensor operations for
 //! WebGPU): the reference sequence's activations are computed once, and for every mutant only
-//! the window of positions its one substitution can change is recomputed, layer by layer, using
-//! [`conv_window`] and [`pool_window`] for the window arithmetic. Here the windows live in host
+//! the window of positions its one substitution can change is recomputed, layer by layer, with
+//! the same window arithmetic (`conv_window`, `pool_window`). Here the windows live in host
 //! buffers (channels-last), so building a layer's input is a copy of rows, and the convolution
 //! of all mutants' windows is one implicit GEMM: each mutant's input slab is
 //! `width + kernel - 1` rows, stacked, read with overlapping rows exactly as the batch network
