@@ -8,8 +8,9 @@
 // 1. the ONNX peer model: target/bench/camformer_mini.onnx, (re)exported by
 //    scripts/export_onnx.py when missing or made from other weights
 //    ($CAMFORMER_BENCH_PYTHON, default ~/.cache/camformer-web/venv-bench/bin/python);
-// 2. native numbers: `cargo run --release --example bench_native`, with rayon's default threads
-//    (all cores) and with RAYON_NUM_THREADS=1 (the fair comparison with single-threaded wasm);
+// 2. native numbers: examples/bench_native (built by `cargo build --workspace --release
+//    --examples`), with rayon's default threads (all cores) and with RAYON_NUM_THREADS=1 (the
+//    fair comparison with single-threaded wasm);
 //    CARGO_TARGET_DIR defaults to ~/.cache/camformer-web/target;
 // 3. the benchmark page www/bench.html in Debian's Chromium (playwright-core, fresh profile,
 //    --enable-unsafe-webgpu, never --disable-gpu): Camformer wasm CPU and WebGPU, ONNX Runtime
@@ -53,7 +54,10 @@ const value = (name, fallback) => {
   return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
 };
 if (has('--help') || has('-h')) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 22).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  // The header comment: every line after the shebang up to the first that is not a comment.
+  const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
+  const header = lines.slice(0, lines.findIndex((l) => !l.startsWith('//')));
+  console.log(header.map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
   process.exit(0);
 }
 const QUICK = has('--quick');
@@ -156,13 +160,20 @@ async function ensureOnnx() {
 // ---- 2. native ----
 
 async function native() {
-  const env = { CARGO_TARGET_DIR: process.env.CARGO_TARGET_DIR ?? path.join(HOME, '.cache', 'camformer-web', 'target') };
-  const args = ['run', '--release', '--example', 'bench_native', '--', '--reps', String(OPTS.reps)];
+  const target = process.env.CARGO_TARGET_DIR ?? path.join(HOME, '.cache', 'camformer-web', 'target');
+  const env = { CARGO_TARGET_DIR: target };
+  // --workspace: the same feature set as the test build, so no dependency is recompiled
+  // (`cargo run --example` cannot take it, and a per-package build rebuilds all of Burn).
+  const build = ['build', '--workspace', '--release', '--examples'];
+  log(`native: cargo ${build.join(' ')}`);
+  await run('cargo', build, { env });
+  const bin = path.join(target, 'release', 'examples', 'bench_native');
+  const args = ['--reps', String(OPTS.reps)];
   const parse = (out) => JSON.parse(out.trim().split('\n').pop());
-  log(`native: cargo ${args.join(' ')} (default threads)`);
-  const all = parse(await run('cargo', args, { env }));
-  log(`native: RAYON_NUM_THREADS=1 cargo ${args.join(' ')}`);
-  const one = parse(await run('cargo', args, { env: { ...env, RAYON_NUM_THREADS: '1' } }));
+  log(`native: ${bin} ${args.join(' ')} (default threads)`);
+  const all = parse(await run(bin, args, { env }));
+  log(`native: RAYON_NUM_THREADS=1 ${bin} ${args.join(' ')}`);
+  const one = parse(await run(bin, args, { env: { ...env, RAYON_NUM_THREADS: '1' } }));
   return { default_threads: all, one_thread: one };
 }
 

@@ -109,8 +109,9 @@ impl FromStr for Backend {
 /// A model ready to predict: architecture, network (batch norm folded) and device.
 ///
 /// On the CPU (flex) device, predictions run on a [`CpuNet`] built from the same folded
-/// parameters as the Burn module (about twice as fast as the module on flex); the Burn module
-/// serves WebGPU, gradients (attributions) and the tensor-level fast ISM.
+/// parameters as the Burn module (1.3x to 2x the module's speed on flex, measured by
+/// `scripts/bench_peers.py`, see the README); the Burn module serves WebGPU, gradients
+/// (attributions) and the tensor-level fast ISM.
 #[derive(Debug)]
 pub struct Predictor {
     config: ArchConfig,
