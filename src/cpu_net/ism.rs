@@ -232,8 +232,8 @@ fn layer_step<'a>(
         out.copy_from_slice(&conv[m * slab_rows * cout..][..width * cout]);
         bias_relu(out, &layer.bias);
     }
-    let output = &reference.inputs[i + 1];
-    let mut stage = match (layer.pool, &reference.pre_pool[i]) {
+    // A pooled block pools the mutants' windows over the reference's pre-pool activation.
+    let (values, starts, width) = match (layer.pool, &reference.pre_pool[i]) {
         (Some(pool), Some(pre_pool)) => {
             let conv_stage = Stage {
                 reference: pre_pool,
@@ -258,21 +258,16 @@ fn layer_step<'a>(
                     max_rows(&window, cout, out);
                 }
             }
-            Stage {
-                reference: output,
-                channels: cout,
-                values,
-                starts,
-                width,
-            }
+            (values, starts, width)
         }
-        _ => Stage {
-            reference: output,
-            channels: cout,
-            values,
-            starts,
-            width,
-        },
+        _ => (values, starts, width),
+    };
+    let mut stage = Stage {
+        reference: &reference.inputs[i + 1],
+        channels: cout,
+        values,
+        starts,
+        width,
     };
     if residual {
         for m in 0..mutants {
