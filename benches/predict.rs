@@ -10,9 +10,10 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use camformer::ism::{self, Method, Positions};
-use camformer::records::parse_all;
-use camformer::weights::StorageDtype;
+use camformer::analysis::ism;
+use camformer::engine::mutations::{Method, Positions};
+use camformer::input::records::parse_all;
+use camformer::model::weights::StorageDtype;
 use camformer::{ArchConfig, Backend, Camformer, Construct, Predictor};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 

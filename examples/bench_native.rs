@@ -14,9 +14,10 @@
 
 use std::time::{Duration, Instant};
 
-use camformer::ism::{self, Method, Positions};
-use camformer::records::parse_all;
-use camformer::{Backend, Construct, default_model};
+use camformer::analysis::ism;
+use camformer::engine::mutations::{Method, Positions};
+use camformer::input::records::parse_all;
+use camformer::{Backend, Construct, Predictor};
 
 /// The benchmark's sequences, the same file the browser page fetches.
 const SAMPLE: &str = include_str!("../tests/data/dream_test_sample.tsv");
@@ -92,7 +93,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ism_sequence = sequences[0];
 
     let t = Instant::now();
-    let predictor = default_model::predictor(Backend::Cpu.device()?)?;
+    let predictor = Predictor::default_model(Backend::Cpu.device()?)?;
     let load_s = t.elapsed().as_secs_f64();
 
     // The first predictions, so the runner can check that every engine ran the same model.

@@ -2,8 +2,8 @@
 use std::time::Instant;
 
 use burn::tensor::Device;
-use camformer::records::parse_all;
-use camformer::weights::StorageDtype;
+use camformer::input::records::parse_all;
+use camformer::model::weights::StorageDtype;
 use camformer::{ArchConfig, Camformer, Predictor};
 
 fn main() {

@@ -2,7 +2,8 @@
 // The whole performance benchmark in one command, headless:
 //
 //   node scripts/bench-browser.mjs [--reps 5] [--quick] [--skip-native] [--skip-browser]
-//        [--skip-app] [--no-webgpu] [--no-webgpu-ism] [--no-ort] [--timeout-min 60]
+//        [--skip-app] [--skip-pool] [--pool-workers 1,2,N] [--pool-sequences 2048]
+//        [--no-webgpu] [--no-webgpu-ism] [--no-ort] [--timeout-min 60]
 //        [--out target/bench/results.json]
 //
 // 1. the ONNX peer model: target/bench/camformer_mini.onnx, (re)exported by
@@ -18,11 +19,15 @@
 // 4. the default app page www/index.html in a fresh profile: navigation to `ready` and to the
 //    first prediction (cold, then a repeat visit), and everything it downloads (logged by the
 //    static server), with gzip -9 sizes;
+// 5. the worker pool: the app page on the CPU with workers=1, 2 and N (N = the browser's
+//    navigator.hardwareConcurrency; --pool-workers overrides the list), batch-prediction
+//    throughput of element.predict() (--pool-sequences random 80-bp regions, split across the
+//    workers), and each worker's wasm memory after loading the model;
 // then prints Markdown tables for the README and writes target/bench/results.json.
 // Run it on an otherwise idle machine: every timing is a median, but background load still
 // shows (the load average is recorded).
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,6 +74,9 @@ const OPTS = {
   webgpu: !has('--no-webgpu'),
   webgpuIsm: !has('--no-webgpu-ism'),
   ort: !has('--no-ort'),
+  pool: !has('--skip-pool'),
+  poolWorkers: value('--pool-workers', null),
+  poolSequences: Number(value('--pool-sequences', QUICK ? 512 : 2048)),
   timeoutMs: Number(value('--timeout-min', 60)) * 60_000,
   out: path.resolve(ROOT, value('--out', 'target/bench/results.json')),
 };
@@ -189,11 +197,39 @@ async function launch() {
   });
   return {
     context,
+    profile,
     close: async () => {
       await context.close().catch(() => {});
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Resident memory of the renderer processes of the Chromium using `profile` (Linux `ps`; null
+ * elsewhere): a page's dedicated workers live in its renderer, so the difference between pool
+ * sizes is what a worker costs in all (wasm memory, JavaScript heap, thread), which no web API
+ * reports outside cross-origin isolation.
+ */
+function rendererRss(profile) {
+  try {
+    const procs = execFileSync('ps', ['-eo', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().match(/^(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/))
+      .filter(Boolean)
+      .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), rss: Number(m[3]) * 1024, args: m[4] }));
+    const browser = procs.find((p) => p.args.includes(`--user-data-dir=${profile}`) && !p.args.includes('--type='));
+    if (!browser) return null;
+    const ours = new Set([browser.pid]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const p of procs) if (!ours.has(p.pid) && ours.has(p.ppid)) (ours.add(p.pid), (grew = true));
+    }
+    return procs.filter((p) => ours.has(p.pid) && p.args.includes('--type=renderer')).reduce((sum, p) => sum + p.rss, 0);
+  } catch {
+    return null;
+  }
 }
 
 /** Records console errors, page errors, failed requests and requests leaving the origin. */
@@ -288,6 +324,56 @@ async function appPage(origin, served, sequence) {
   return { chromium: version, visits: visits.map(({ requests, ...v }) => ({ ...v, requests: requests.length })), download: { files, total }, problems };
 }
 
+/**
+ * The worker pool: batch throughput of element.predict() on the app page (CPU) with 1, 2 and N
+ * workers, and the wasm memory of each worker. One browser; a fresh page per pool size.
+ */
+async function poolPage(origin) {
+  const { context, close, profile } = await launch();
+  const problems = [];
+  const runs = [];
+  let cores = null;
+  let version = null;
+  try {
+    const page = await context.newPage();
+    watch(page, origin, problems);
+    version = await page.evaluate(() => navigator.userAgent.match(/Chrome\/([\d.]+)/)?.[1] ?? null);
+    // The browser's count of cores (what the element's default uses), read before any app page.
+    cores = await page.evaluate(() => navigator.hardwareConcurrency || 1);
+    const list = OPTS.poolWorkers ? OPTS.poolWorkers.split(',').map(Number) : [1, 2, cores];
+    const sizes = [...new Set(list.filter((n) => Number.isInteger(n) && n >= 1))].sort((a, b) => a - b);
+    for (const workers of sizes) {
+      log(`pool: ${workers} worker${workers === 1 ? '' : 's'}, ${OPTS.poolSequences} sequences x ${OPTS.reps}`);
+      await page.goto(`${origin}/www/index.html?backend=cpu&workers=${workers}`);
+      const r = await page.evaluate(
+        async ({ n, reps }) => {
+          await customElements.whenDefined('camformer-predictor');
+          const el = document.querySelector('camformer-predictor');
+          const detail = await el.ready;
+          let x = 12345;
+          const rand = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+          const seqs = Array.from({ length: n }, () => Array.from({ length: 80 }, () => 'ACGT'[Math.floor(rand() * 4)]).join(''));
+          await el.predict(seqs.slice(0, 64)); // warm-up: every worker's first chunks
+          const times = [];
+          for (let i = 0; i < reps; i++) {
+            const t0 = performance.now();
+            await el.predict(seqs);
+            times.push(performance.now() - t0);
+          }
+          return { workers: el.workers, memoryBytes: detail.memoryBytes, times };
+        },
+        { n: OPTS.poolSequences, reps: OPTS.reps },
+      );
+      const seconds = median(r.times) / 1000;
+      const rss = rendererRss(profile);
+      runs.push({ requested: workers, workers: r.workers, sequences: OPTS.poolSequences, median_s: seconds, seq_per_s: OPTS.poolSequences / seconds, times_ms: r.times, wasm_memory_bytes: r.memoryBytes, renderer_rss_bytes: rss });
+    }
+  } finally {
+    await close();
+  }
+  return { cores, runs, problems, chromium: version };
+}
+
 // ---- the report ----
 
 function report(r) {
@@ -301,10 +387,12 @@ function report(r) {
   const row = (name, x, ism = x?.ism ?? {}) =>
     `| ${name} | ${rate(x?.predict?.seq_per_s)} | ${secs(ism.fast_random_region?.median_s)} | ${secs(ism.naive_random_region?.median_s)} | ${secs(ism.fast_all_positions?.median_s)} | ${secs(ism.naive_all_positions?.median_s)} |`;
 
-  p(`Mini (the shipped default model), f32, ${r.machine.cores} cores (${r.machine.cpu}), Chromium ${r.browser?.chromium ?? r.app?.chromium ?? '?'} headless, ${r.date.slice(0, 10)}; medians of ${OPTS.reps} runs after a warm-up, results read back; load average ${r.machine.loadavg_start.map((x) => x.toFixed(1)).join(' / ')} at the start.`);
+  p(`Mini (the shipped default model), f32, ${r.machine.cores} cores (${r.machine.cpu}), Chromium ${r.browser?.chromium ?? r.app?.chromium ?? r.pool?.chromium ?? '?'} headless, ${r.date.slice(0, 10)}; medians of ${OPTS.reps} runs after a warm-up, results read back; load average ${r.machine.loadavg_start.map((x) => x.toFixed(1)).join(' / ')} at the start.`);
   p();
-  p('| engine | predict 256 (seq/s) | ISM fast, 240 mutants | ISM naive, 240 | ISM fast, 330 | ISM naive, 330 |');
-  p('| --- | --- | --- | --- | --- | --- |');
+  // Only the parts that ran (--skip-* leaves some out).
+  const engines = [n2, n1, cpu, gpu, ort].some((x) => x && !x.skipped);
+  if (engines) p('| engine | predict 256 (seq/s) | ISM fast, 240 mutants | ISM naive, 240 | ISM fast, 330 | ISM naive, 330 |');
+  if (engines) p('| --- | --- | --- | --- | --- | --- |');
   const busy = (x) => (Number.isFinite(x?.predict?.cores_busy) ? `; ${x.predict.cores_busy.toFixed(1)} cores busy while predicting` : '');
   if (n2) p(row(`native, CPU network, ${n2.threads} threads (rayon default${busy(n2)})`, n2));
   if (n1) p(row(`native, CPU network, 1 thread (\`RAYON_NUM_THREADS=1\`${busy(n1)})`, n1));
@@ -321,8 +409,10 @@ function report(r) {
   if (gpu?.small_sizes) p(`WebGPU ran on a software fallback adapter (${gpu.adapter?.architecture || 'SwiftShader'}): a working check with small sizes, not a GPU speed.`);
   if (gpu?.skipped) p(`WebGPU: skipped (${gpu.skipped}).`);
   if (ort?.skipped || ort?.error) p(`ONNX Runtime Web: ${ort.skipped ?? ort.error}.`);
-  p('Naive ISM on Camformer runs the 241 / 331 sequences through the predictor in batches of 256; ONNX Runtime gets each as one batch.');
-  p();
+  if (engines) {
+    p('Naive ISM on Camformer runs the 241 / 331 sequences through the predictor in batches of 256; ONNX Runtime gets each as one batch.');
+    p();
+  }
 
   p('| load and size | measured |');
   p('| --- | --- |');
@@ -369,6 +459,25 @@ function report(r) {
   const ourNaive = cpu?.ism?.naive_all_positions?.median_s;
   if (ortIsm && ourFast) goal('beat ONNX Runtime Web: ISM of all 330 mutants (its naive batch of 331)', `ours fast ${secs(ourFast)}, naive ${secs(ourNaive)}; ONNX Runtime Web ${secs(ortIsm)}`, ourFast < ortIsm);
   p();
+  const pool = r.pool;
+  if (pool?.runs?.length) {
+    const base = pool.runs.find((x) => x.workers === 1)?.seq_per_s;
+    p(`Worker pool (app page, CPU, \`element.predict()\` of ${pool.runs[0].sequences} sequences split across the workers; the browser reports ${pool.cores} cores):`);
+    p();
+    p('| workers | throughput (seq/s) | vs 1 worker | wasm memory per worker | renderer process (RSS) |');
+    p('| --- | --- | --- | --- | --- |');
+    const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+    for (const x of pool.runs) {
+      const mem = x.wasm_memory_bytes?.length ? mib(x.wasm_memory_bytes[0]) : '–';
+      p(`| ${x.workers} | ${rate(x.seq_per_s)} | ${base ? `${(x.seq_per_s / base).toFixed(2)}x` : '–'} | ${mem} | ${x.renderer_rss_bytes ? mib(x.renderer_rss_bytes) : '–'} |`);
+    }
+    const [a, b] = [pool.runs[0], pool.runs.at(-1)];
+    if (a !== b && a.renderer_rss_bytes && b.renderer_rss_bytes) {
+      p();
+      p(`Each worker beyond the first added ${mib((b.renderer_rss_bytes - a.renderer_rss_bytes) / (b.workers - a.workers))} to the renderer's resident memory (${a.workers} -> ${b.workers} workers).`);
+    }
+    p();
+  }
   const checks = r.browser?.checks ?? {};
   const c = [];
   if (checks.ort_vs_cpu_max_abs_diff !== null && checks.ort_vs_cpu_max_abs_diff !== undefined) c.push(`ONNX Runtime Web vs wasm CPU ${checks.ort_vs_cpu_max_abs_diff.toExponential(1)}`);
@@ -435,7 +544,7 @@ if (OPTS.native) {
   }
 }
 
-if (OPTS.browser || OPTS.app) {
+if (OPTS.browser || OPTS.app || OPTS.pool) {
   const served = [];
   const { server, origin } = await serve({ port: 0 });
   server.on('request', (req) => served.push(req.url));
@@ -447,6 +556,14 @@ if (OPTS.browser || OPTS.app) {
       } catch (err) {
         results.errors.push(`benchmark page: ${err.message}`);
         log(`benchmark page failed: ${err.message}`);
+      }
+    }
+    if (OPTS.pool) {
+      try {
+        results.pool = await poolPage(origin);
+      } catch (err) {
+        results.errors.push(`worker pool: ${err.message}`);
+        log(`worker pool failed: ${err.message}`);
       }
     }
     if (OPTS.app) {
@@ -494,7 +611,7 @@ writeFileSync(OPTS.out, `${JSON.stringify(results, null, 1)}\n`);
 const markdown = report(results);
 console.log(markdown);
 writeFileSync(OPTS.out.replace(/\.json$/, '.md'), `${markdown}\n`);
-const problems = [...(results.browser?.problems ?? []), ...(results.app?.problems ?? [])];
+const problems = [...(results.browser?.problems ?? []), ...(results.app?.problems ?? []), ...(results.pool?.problems ?? [])];
 if (problems.length) log(`\nbrowser problems:\n  ${problems.join('\n  ')}`);
 if (results.machine.loadavg_start[0] > 1.5) log(`\nnote: load average ${results.machine.loadavg_start[0].toFixed(1)} at the start on ${results.machine.cores} cores: timings are noisy; rerun on an idle machine.`);
 for (const w of results.warnings) log(`\nwarning: ${w}`);

@@ -3,8 +3,9 @@
 // after wasm-bindgen; dependency-free, deterministic output):
 //
 //   pkg/camformer-predictor.js  ONE ES module defining <camformer-predictor>: the www/app
-//                               modules, the worker (started from a Blob URL) and the styles
-//                               inlined; it loads the CPU module (camformer.js +
+//                               modules, the worker (www/worker.js and the modules it imports,
+//                               bundled into one script, started from a Blob URL) and the
+//                               styles inlined; it loads the CPU module (camformer.js +
 //                               camformer_bg.wasm) from beside itself (import.meta.url), and the
 //                               WebGPU module (camformer-gpu.js + camformer-gpu_bg.wasm) from
 //                               there too, only when WebGPU is chosen.
@@ -32,6 +33,7 @@ const outArg = process.argv.indexOf('--out');
 const OUT = path.resolve(ROOT, outArg > 0 ? process.argv[outArg + 1] : 'pkg');
 
 const ENTRY = path.join(WWW, 'app', 'camformer-predictor.js');
+const WORKER = path.join(WWW, 'worker.js');
 const ASSETS = path.join(WWW, 'app', 'assets.js');
 // The CPU-only module (every page) and the WebGPU one (fetched only when WebGPU is chosen).
 const GLUE = path.join(OUT, 'camformer.js');
@@ -137,9 +139,19 @@ const sha256 = (text) => createHash('sha256').update(text).digest('base64');
 // The pieces.
 
 const css = read(path.join(WWW, 'style.css'));
-const workerSource = read(path.join(WWW, 'worker.js'));
-if (/^\s*(import|export)\s/m.test(workerSource)) {
-  throw new Error('bundle: www/worker.js must have no static import/export (it also runs as a classic worker)');
+const workerSource = workerScript();
+
+/**
+ * The worker (www/worker.js with its imports: app/protocol.js, app/worker/*.js) as ONE script
+ * without import/export, which runs as a module worker (the element) and as a classic worker
+ * (the single file, after the classic glue; file:// allows no module workers).
+ */
+function workerScript() {
+  const { code } = bundle(WORKER);
+  // A classic script has no import.meta (and top-level await would not parse in the wrappers).
+  if (/\bimport\.meta\b/.test(code)) throw new Error('bundle: the worker uses import.meta, which a classic worker does not have');
+  // Strict as the modules were, also where it runs as a classic script.
+  return `'use strict';\n${code}`;
 }
 
 const header = (what) =>
@@ -148,12 +160,16 @@ const header = (what) =>
 /** The assets module of the built element: everything beside the element's own URL. */
 const ELEMENT_ASSETS = `
 const beside = (file) => new URL('./' + file, import.meta.url).href;
+// One Blob URL for every worker of the pool (and every element on the page).
+let workerUrl = null;
 export const assets = {
   mode: 'element',
   // From a Blob URL: works when the element is served from another origin than the page (a
   // wiki's file store), and the worker inherits the page's Content-Security-Policy.
-  createWorker: async () =>
-    new Worker(URL.createObjectURL(new Blob([__WORKER_SOURCE], { type: 'text/javascript' })), { type: 'module', name: 'camformer' }),
+  createWorker: async () => {
+    workerUrl ??= URL.createObjectURL(new Blob([__WORKER_SOURCE], { type: 'text/javascript' }));
+    return new Worker(workerUrl, { type: 'module', name: 'camformer' });
+  },
   modules: () => ({
     cpu: { glueUrl: beside('camformer.js'), wasm: { url: beside('camformer_bg.wasm') } },
     gpu: { glueUrl: beside('camformer-gpu.js'), wasm: { url: beside('camformer-gpu_bg.wasm') } },
@@ -165,11 +181,15 @@ export const assets = {
 
 /** The assets module of the single-file app: nothing is fetched; the CPU module only. */
 const SINGLE_FILE_ASSETS = `
+// One Blob URL for every worker of the pool.
+let workerUrl = null;
 export const assets = {
   mode: 'single-file',
   // A classic worker: file:// pages may not start module workers or import() files.
-  createWorker: async () =>
-    new Worker(URL.createObjectURL(new Blob([__GLUE_CLASSIC, '\\n', __WORKER_SOURCE], { type: 'text/javascript' })), { name: 'camformer' }),
+  createWorker: async () => {
+    workerUrl ??= URL.createObjectURL(new Blob([__GLUE_CLASSIC, '\\n', __WORKER_SOURCE], { type: 'text/javascript' }));
+    return new Worker(workerUrl, { name: 'camformer' });
+  },
   modules: () => ({
     cpu: { glueUrl: null, wasm: { base64: document.getElementById('camformer-wasm').textContent.trim() } },
     gpu: null,

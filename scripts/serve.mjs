@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // A tiny dependency-free static file server for the browser app and its tests.
 //
-//   node scripts/serve.mjs [--port 8000] [--host 127.0.0.1]
+//   node scripts/serve.mjs [--port 8000] [--host 127.0.0.1] [--cors]
 //
 // Serves the repository root (so both www/ and pkg/ are reachable) and prints the app's URL.
 // Only GET/HEAD, only files inside the root, correct MIME types (WebAssembly streaming
 // compilation needs `application/wasm`), no caching, so a rebuilt pkg/ is picked up on reload.
+//
+// --cors lets pages of any other origin use the files (Access-Control-Allow-Origin: *): what a
+// wiki's file store on another host must do for the embedded element, whose module script, glue
+// and wasm the browser fetches in CORS mode (see "Embedding" in www/README.md).
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -36,17 +40,31 @@ const MIME = {
   '.sha256': 'text/plain; charset=utf-8',
 };
 
+/** The headers that let pages of other origins fetch a file (module scripts and fetch() are CORS requests). */
+const CORS_HEADERS = {
+  'Access-Control-Allow-Origin': '*',
+  // Lets the files load also into pages that are cross-origin isolated (COEP: require-corp).
+  'Cross-Origin-Resource-Policy': 'cross-origin',
+};
+
 /**
  * Creates (but does not start) a static server for `root`.
  * @param {string} [root] directory to serve
+ * @param {{cors?: boolean}} [options] `cors`: send CORS headers, so pages of other origins can use the files
  * @returns {http.Server}
  */
-export function createStaticServer(root = ROOT) {
+export function createStaticServer(root = ROOT, { cors = false } = {}) {
+  const extra = cors ? CORS_HEADERS : {};
   return http.createServer(async (req, res) => {
     const send = (status, text) => {
-      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...extra });
       res.end(req.method === 'HEAD' ? undefined : text);
     };
+    // Browsers send no preflight for the plain GETs the element makes; answer one anyway.
+    if (cors && req.method === 'OPTIONS') {
+      res.writeHead(204, { ...extra, 'Access-Control-Allow-Methods': 'GET, HEAD', 'Access-Control-Allow-Headers': '*', 'Access-Control-Max-Age': '600' });
+      return res.end();
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'method not allowed\n');
     let pathname;
     try {
@@ -61,7 +79,7 @@ export function createStaticServer(root = ROOT) {
       let info = await stat(file);
       if (info.isDirectory()) {
         if (!pathname.endsWith('/')) {
-          res.writeHead(301, { Location: pathname + '/' });
+          res.writeHead(301, { Location: pathname + '/', ...extra });
           return res.end();
         }
         file = path.join(file, 'index.html');
@@ -72,6 +90,7 @@ export function createStaticServer(root = ROOT) {
         'Content-Length': info.size,
         'Cache-Control': 'no-cache',
         'X-Content-Type-Options': 'nosniff',
+        ...extra,
       });
       if (req.method === 'HEAD') return res.end();
       createReadStream(file).pipe(res);
@@ -83,11 +102,11 @@ export function createStaticServer(root = ROOT) {
 
 /**
  * Starts a static server and resolves once it listens.
- * @param {{port?: number, host?: string, root?: string}} [options] port 0 picks a free port
+ * @param {{port?: number, host?: string, root?: string, cors?: boolean}} [options] port 0 picks a free port
  * @returns {Promise<{server: http.Server, origin: string}>}
  */
-export function serve({ port = 8000, host = '127.0.0.1', root = ROOT } = {}) {
-  const server = createStaticServer(root);
+export function serve({ port = 8000, host = '127.0.0.1', root = ROOT, cors = false } = {}) {
+  const server = createStaticServer(root, { cors });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -105,7 +124,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   };
   const port = Number(arg('--port', process.env.PORT ?? 8000));
   const host = arg('--host', '127.0.0.1');
-  const { origin } = await serve({ port, host });
+  const cors = process.argv.includes('--cors');
+  const { origin } = await serve({ port, host, cors });
   console.log(`Camformer Web: ${origin}/www/`);
-  console.log(`(serving ${ROOT}; the embeddable element is ${origin}/pkg/camformer-predictor.js; Ctrl-C stops)`);
+  console.log(`(serving ${ROOT}; the embeddable element is ${origin}/pkg/camformer-predictor.js${cors ? ', usable from pages of any origin (CORS)' : ''}; Ctrl-C stops)`);
 }

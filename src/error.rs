@@ -49,7 +49,7 @@ impl fmt::Display for RecordProblem {
                 "invalid base {base:?} at position {position} (allowed: A, C, G, T, N)"
             ),
             RecordProblem::BadLength { length } => {
-                let max = crate::sequence::CONSTRUCT_LEN + crate::sequence::LENGTH_TOLERANCE;
+                let max = crate::layout::CONSTRUCT_LEN + crate::layout::LENGTH_TOLERANCE;
                 if *length > max {
                     write!(
                         f,
@@ -71,7 +71,7 @@ impl fmt::Display for RecordProblem {
             RecordProblem::TooManyN { count, position } => write!(
                 f,
                 "{count} N bases (the limit is {}); the first over the limit is at position {position}",
-                crate::sequence::MAX_N
+                crate::layout::MAX_N
             ),
             RecordProblem::Empty => write!(f, "empty sequence"),
             RecordProblem::BadValue { text } => {

@@ -22,6 +22,8 @@ export const tests = [
       check((await page.evaluate(() => document.querySelector('camformer-predictor').backend)) === 'cpu', 'the backend property');
       check(typeof detail.manifest?.name === 'string' && detail.parameterCount > 0, 'ready carries the manifest and parameter count');
       check((await eventsOf(page, 'ready')).length === 1, 'one ready event');
+      const workers = await page.evaluate(() => ({ el: document.querySelector('camformer-predictor').workers, cores: navigator.hardwareConcurrency }));
+      check(workers.el === detail.workers && workers.el === Math.min(workers.cores || 1, 4), `el.workers: ${workers.el} (default: one per core, at most 4; ${workers.cores} cores)`);
 
       // Only the element and the CPU module (glue + wasm) are requested, all from beside the element.
       const fetched = app.requests.filter((u) => u.startsWith(origin)).map((u) => u.slice(origin.length));

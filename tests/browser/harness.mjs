@@ -26,10 +26,12 @@ const FLAGS = [
 /**
  * Starts the static server on a free port of 127.0.0.1.
  * @param {string} [root]
+ * @param {{cors?: boolean, host?: string}} [options] `cors`: CORS headers (scripts/serve.mjs
+ *   --cors); `host`: another name for this machine gives another origin (localhost vs 127.0.0.1)
  * @returns {Promise<{origin: string, close: () => Promise<void>}>}
  */
-export async function startServer(root = process.env.CAMFORMER_WEB_ROOT ?? ROOT) {
-  const { server, origin } = await serve({ port: 0, root });
+export async function startServer(root = process.env.CAMFORMER_WEB_ROOT ?? ROOT, { cors = false, host = '127.0.0.1' } = {}) {
+  const { server, origin } = await serve({ port: 0, root, cors, host });
   return { origin, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
@@ -61,16 +63,18 @@ export async function launch({ webgpu = false } = {}) {
  * Opens a page and watches it. `problems` collects console errors, page errors, failed
  * requests, HTTP errors and requests outside `allowed` (same origin, blob:, data:).
  * @param {import('playwright-core').BrowserContext} context
- * @param {{origin?: string, file?: boolean, allowConsole?: RegExp[]}} options `file`: a file://
- *   page, whose only allowed scheme besides blob:/data: is file:
+ * @param {{origin?: string, file?: boolean, allowConsole?: RegExp[], others?: string[]}} options `file`: a file://
+ *   page, whose only allowed scheme besides blob:/data: is file:; `others`: more origins the
+ *   page may use (an element served from another origin)
  * @returns {Promise<{page: import('playwright-core').Page, problems: string[], requests: string[], assertClean: () => void}>}
  */
-export async function openPage(context, { origin = '', file = false, allowConsole = [] } = {}) {
+export async function openPage(context, { origin = '', file = false, allowConsole = [], others = [] } = {}) {
   const page = await context.newPage();
   const problems = [];
   const requests = [];
+  const within = (url, o) => url === o || url.startsWith(`${o}/`);
   const allowed = (url) =>
-    url.startsWith('blob:') || url.startsWith('data:') || (file ? url.startsWith('file:') : url === origin || url.startsWith(`${origin}/`));
+    url.startsWith('blob:') || url.startsWith('data:') || (file ? url.startsWith('file:') : [origin, ...others].some((o) => within(url, o)));
   const onConsole = (where) => (msg) => {
     if (msg.type() !== 'error') return;
     const text = msg.text();

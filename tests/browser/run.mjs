@@ -18,14 +18,17 @@ import { tests as model } from './model.test.mjs';
 import { tests as modules } from './modules.test.mjs';
 import { tests as motifs } from './motifs.test.mjs';
 import { tests as attributions } from './attributions.test.mjs';
+import { tests as cors } from './cors.test.mjs';
 import { tests as dream } from './dream.test.mjs';
+import { tests as pool } from './pool.test.mjs';
 import { tests as predict } from './predict.test.mjs';
 import { tests as privacy } from './privacy.test.mjs';
 import { tests as singleFile } from './single-file.test.mjs';
+import { tests as ux } from './ux.test.mjs';
 import { tests as variants } from './variants.test.mjs';
 import { tests as webgpu } from './webgpu.test.mjs';
 
-const ALL = [...predict, ...modules, ...ism, ...motifs, ...attributions, ...variants, ...design, ...dream, ...embed, ...singleFile, ...privacy, ...model, ...webgpu];
+const ALL = [...predict, ...pool, ...modules, ...ism, ...motifs, ...attributions, ...variants, ...design, ...dream, ...embed, ...cors, ...singleFile, ...privacy, ...model, ...webgpu, ...ux];
 
 const filters = process.argv.slice(2);
 const selected = filters.length ? ALL.filter((t) => filters.some((f) => t.name.includes(f))) : ALL;

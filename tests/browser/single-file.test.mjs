@@ -32,6 +32,9 @@ export const tests = [
       const note = 'WebGPU is not available in the single-file build';
       check((await inApp(page, '.cf-status .cf-build-note').textContent()) === note, 'the status bar says WebGPU is not available');
       check(await inApp(page, '.cf-status .cf-build-note').isVisible(), 'visibly');
+      // The worker pool from file:// too: the compiled module is handed from worker to worker.
+      const expectedWorkers = await page.evaluate(() => Math.min(navigator.hardwareConcurrency || 1, 4));
+      check(detail.workers === expectedWorkers && (await page.evaluate(() => document.querySelector('camformer-predictor').workers)) === expectedWorkers, `${detail.workers} workers (one per core, at most 4: ${expectedWorkers})`);
       const predictions = await page.evaluate((s) => document.querySelector('camformer-predictor').predict(s), cases.sequences);
       assertClose(predictions, cases.predictions, 1e-4, 'single-file predictions');
 

@@ -42,6 +42,8 @@ export const tests = [
       log(`webgpu: ready ${ready.sinceNavigationMs.toFixed(0)} ms after navigation; fallback: ${ready.detail.fallback}`);
       check(ready.detail.backend === 'webgpu', `backend="webgpu" runs on WebGPU (got ${ready.detail.backend}: ${ready.detail.fallback})`);
       check(ready.detail.module === 'gpu', `the WebGPU module runs the model (${ready.detail.module})`);
+      // One GPU, one worker: the pool does not grow on WebGPU.
+      check(ready.detail.workers === 1 && (await gpu.page.evaluate(() => document.querySelector('camformer-predictor').workers)) === 1, `WebGPU runs one worker (${ready.detail.workers})`);
       assertBuiltInModelIsDefault(ready.detail);
       const paths = pathsOf(gpu, origin);
       check(paths.includes('/pkg/camformer-gpu.js') && paths.includes('/pkg/camformer-gpu_bg.wasm'), `the WebGPU module is loaded (${paths.join(', ')})`);

@@ -8,15 +8,15 @@ use std::task::{Context, Poll, Waker};
 
 use burn::module::{Module, ModuleMapper, Param};
 use burn::tensor::{DType, Device, FloatDType, Tensor, TensorData};
-use camformer::attribution::{Attributions, Attributor, Method, resample_linear};
-use camformer::sequence::CONSTRUCT_LEN;
+use camformer::analysis::attribution::{Attributions, Attributor, Method, resample_linear};
+use camformer::input::sequence::CONSTRUCT_LEN;
 use camformer::{Construct, Predictor};
 use serde::Deserialize;
 
 use super::common::{data, fixture};
 
 fn construct(seq: &str) -> Construct {
-    camformer::sequence::prepare(seq).unwrap().0
+    camformer::input::sequence::prepare(seq).unwrap().0
 }
 
 /// Predictor (batch norm folded, as users load models) and attributor (batch norm kept) of a

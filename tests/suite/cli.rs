@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use camformer::Predictor;
-use camformer::records::parse_all;
+use camformer::input::records::parse_all;
 
 use super::common::{data, fixture};
 

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use camformer::weights::{HostTensor, StateDict};
+use camformer::model::weights::{HostTensor, StateDict};
 use serde::Deserialize;
 
 /// `tests/data/...`

@@ -2,9 +2,11 @@
 //! (`tests/data/default_model/`, written by `scripts/default_model_fixture.sh`), so stale or
 //! corrupted weights fail loudly.
 
-use camformer::ism::{self, Method, Positions};
-use camformer::records::parse_all;
-use camformer::{Backend, default_model};
+use camformer::analysis::ism;
+use camformer::engine::mutations::{Method, Positions};
+use camformer::input::records::parse_all;
+use camformer::model::default_model;
+use camformer::{Backend, Predictor};
 
 use super::common::data;
 
@@ -29,7 +31,7 @@ fn manifest_describes_the_shipped_weights() {
 
 #[test]
 fn predictions_equal_the_known_outputs() {
-    let p = default_model::predictor(Backend::Cpu.device().unwrap()).unwrap();
+    let p = Predictor::default_model(Backend::Cpu.device().unwrap()).unwrap();
     let (good, bad) = parse_all(&read("default_model/inputs.fa"));
     assert!(bad.is_empty());
     let got = p
@@ -52,7 +54,7 @@ fn predictions_equal_the_known_outputs() {
 
 #[test]
 fn fast_ism_equals_the_known_naive_ism() {
-    let p = default_model::predictor(Backend::Cpu.device().unwrap()).unwrap();
+    let p = Predictor::default_model(Backend::Cpu.device().unwrap()).unwrap();
     let (good, _) = parse_all(&read("default_model/ism_input.fa"));
     let result = ism::run(
         &p,

@@ -1,9 +1,9 @@
 //! Sequence design and variant effects: every reported prediction equals `predict` on the
 //! reported sequence, and the constraints hold.
 
-use camformer::design::{self, DesignConfig, Goal};
-use camformer::sequence::{RANDOM_LEN, RANDOM_START};
-use camformer::variants;
+use camformer::analysis::design::{self, DesignConfig, Goal};
+use camformer::analysis::variants;
+use camformer::input::sequence::{RANDOM_LEN, RANDOM_START};
 use camformer::{Construct, Predictor};
 
 use super::common::fixture;
@@ -19,7 +19,7 @@ fn start() -> Construct {
     let f = fixture("tiny_mini");
     f.cases
         .iter()
-        .map(|c| camformer::sequence::prepare(&c.input).unwrap().0)
+        .map(|c| camformer::input::sequence::prepare(&c.input).unwrap().0)
         .find(|c| !c.bases().contains(&b'N'))
         .unwrap()
 }
@@ -39,7 +39,9 @@ fn check_design(goal: Goal, beam_width: usize, frozen: Vec<usize>, max_edits: us
     assert!(trajectory.len() <= max_edits + 1);
     assert_eq!(trajectory[0].sequence, start.to_string());
     for (i, step) in trajectory.iter().enumerate() {
-        let construct = camformer::sequence::prepare(&step.sequence).unwrap().0;
+        let construct = camformer::input::sequence::prepare(&step.sequence)
+            .unwrap()
+            .0;
         let actual = p.predict(&[construct]).unwrap()[0];
         assert!(
             (actual - step.prediction).abs() <= 1e-4 * actual.abs().max(1.0),

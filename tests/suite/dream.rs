@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use camformer::dream::Scorer;
+use camformer::score::dream::Scorer;
 
 use super::common::data;
 
@@ -48,8 +48,8 @@ fn missing_predictions_are_named() {
     assert_eq!(err.to_string(), "no prediction for test index 3");
 }
 
-use camformer::dream::{Alignment, PairRule, Predictions, TEST_SIZE, TestSet};
-use camformer::metrics::{pearson, spearman};
+use camformer::score::dream::{Alignment, PairRule, Predictions, TEST_SIZE, TestSet};
+use camformer::score::metrics::{pearson, spearman};
 
 /// The sample of private test rows shipped with the tests (idx, seq, expr, flags).
 fn sample() -> TestSet {
@@ -124,7 +124,7 @@ fn private_scorer_drops_every_index_of_a_public_file() {
     let scorer = set.private_scorer(&public).unwrap();
     assert!(!scorer.is_complete());
     let subsets: Vec<_> = scorer.subsets().collect();
-    use camformer::dream::SubsetData::{Pairs, Single};
+    use camformer::score::dream::SubsetData::{Pairs, Single};
     // `d` is marked public by the file's own column; p1, p2 by the public leaderboard.
     assert_eq!(
         subsets[0],

@@ -4,7 +4,8 @@
 //! the Burn tensor version) are compared with naive ISM through the Burn module, which shares
 //! no code with the CPU network.
 
-use camformer::ism::{self, Ism, Method, Mutation, Positions};
+use camformer::analysis::ism;
+use camformer::engine::mutations::{Ism, Method, Mutation, Positions};
 use camformer::{Construct, Predictor};
 
 use super::common::fixture;
@@ -19,7 +20,7 @@ fn predictor(name: &str) -> Predictor {
 
 fn construct(name: &str, case: usize) -> Construct {
     let f = fixture(name);
-    camformer::sequence::prepare(&f.cases[case].input)
+    camformer::input::sequence::prepare(&f.cases[case].input)
         .unwrap()
         .0
 }

@@ -1,9 +1,11 @@
+mod architecture;
 mod attribution;
 mod cli;
 mod common;
 mod default_model;
 mod design;
 mod dream;
+mod fuzz;
 mod ism;
 mod motifs;
 mod parity;

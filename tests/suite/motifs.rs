@@ -6,12 +6,12 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::process::Command;
 
-use camformer::motif_effects::{self, Edit, Site, Slot};
-use camformer::motifs::{
+use camformer::analysis::motif_effects::{self, Edit, Site, Slot};
+use camformer::analysis::motifs::{
     self, Background, Motif, Pssm, ScanOptions, Scanner, Strand, format_g, parse_meme,
 };
-use camformer::records::RecordReader;
-use camformer::sequence::{RANDOM_LEN, RANDOM_START};
+use camformer::input::records::RecordReader;
+use camformer::input::sequence::{RANDOM_LEN, RANDOM_START};
 use camformer::{Construct, Predictor};
 
 use super::common::{data, fixture};
@@ -689,7 +689,9 @@ fn cli_what_if_commands() {
     let input = data("motifs/dream_test_random_regions.fa");
     let p = tiny_predictor();
     let sequences = fixture_sequences();
-    let first = camformer::sequence::prepare(&sequences[0].1).unwrap().0;
+    let first = camformer::input::sequence::prepare(&sequences[0].1)
+        .unwrap()
+        .0;
 
     // insert: one row per sequence, predictions equal the library's.
     let (stdout, _) = run_ok(

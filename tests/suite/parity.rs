@@ -4,7 +4,7 @@
 //! inference network (`cpu_net`), the Burn module with batch norm folded, and unfolded.
 
 use burn::tensor::Device;
-use camformer::weights::{BatchNormMode, StateDict};
+use camformer::model::weights::{BatchNormMode, StateDict};
 use camformer::{ArchConfig, Camformer, Construct, Predictor};
 
 use super::common::{Fixture, data, fixture};
@@ -15,7 +15,7 @@ fn constructs(f: &Fixture) -> Vec<Construct> {
     f.cases
         .iter()
         .map(|c| {
-            let (construct, _) = camformer::sequence::prepare(&c.input).unwrap();
+            let (construct, _) = camformer::input::sequence::prepare(&c.input).unwrap();
             assert_eq!(construct.as_str(), c.construct, "input {}", c.input);
             construct
         })

@@ -1,8 +1,8 @@
 //! Reading real DREAM files and the rules for turning inputs into constructs.
 
 use camformer::RecordProblem;
-use camformer::records::{Format, RecordReader, parse_all};
-use camformer::sequence::Note;
+use camformer::input::records::{Format, RecordReader, parse_all};
+use camformer::input::sequence::Note;
 
 use super::common::data;
 

@@ -1,9 +1,9 @@
 //! Weight files: round trips, f16 storage, manifests, and clear errors for wrong weights.
 
 use burn::tensor::Device;
-use camformer::manifest::{Manifest, OutputInfo, WeightsInfo, sha256_hex};
-use camformer::model_files::detect_arch;
-use camformer::weights::{BatchNormMode, StateDict, StorageDtype};
+use camformer::engine::files::detect_arch;
+use camformer::model::manifest::{Manifest, OutputInfo, WeightsInfo, sha256_hex};
+use camformer::model::weights::{BatchNormMode, StateDict, StorageDtype};
 use camformer::{ArchConfig, Camformer, Error, Predictor};
 
 use super::common::fixture;
@@ -36,7 +36,7 @@ fn f16_storage_halves_size_and_stays_close() {
     let constructs: Vec<_> = f
         .cases
         .iter()
-        .map(|c| camformer::sequence::prepare(&c.input).unwrap().0)
+        .map(|c| camformer::input::sequence::prepare(&c.input).unwrap().0)
         .collect();
     let device = Device::flex();
     let a = Predictor::from_weights(ArchConfig::mini(), &f32_bytes, device.clone()).unwrap();
@@ -79,7 +79,7 @@ fn wrong_weights_are_named_in_errors() {
     let mut extra = fixture("tiny_mini").state_dict();
     extra.insert(
         "stray.weight",
-        camformer::weights::HostTensor::new(vec![1], vec![0.0]),
+        camformer::model::weights::HostTensor::new(vec![1], vec![0.0]),
     );
     let arch = fixture("tiny_mini").architecture;
     let err = Camformer::from_state_dict(&arch, &extra, BatchNormMode::Fold, &device).unwrap_err();
@@ -99,7 +99,7 @@ fn manifest_checks_the_weights_it_describes() {
     let f = fixture("tiny_mini");
     let bytes = f.state_dict().to_safetensors(StorageDtype::F32).unwrap();
     let manifest = Manifest {
-        format_version: camformer::manifest::FORMAT_VERSION,
+        format_version: camformer::model::manifest::FORMAT_VERSION,
         name: "tiny".into(),
         description: "test".into(),
         architecture: f.architecture.clone(),

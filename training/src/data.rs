@@ -12,7 +12,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use camformer::Construct;
 use camformer::RecordProblem;
-use camformer::sequence::{CONSTRUCT_LEN, Note, prepare};
+use camformer::input::sequence::{CONSTRUCT_LEN, Note, prepare};
 
 /// A small, fast, seeded PRNG (SplitMix64): reproducible shuffles and splits on every platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -7,6 +7,10 @@
 //! - [`data`]: streaming TSV parsing with Camformer's filters, 2-bit packed storage, seeded
 //!   group-wise or decile-stratified splits.
 //! - [`train`]: the training loop, checkpoints and export.
+//! - [`cv`]: cross-validation by DREAM `group`, out-of-fold predictions.
+//! - [`bench`](mod@bench): training-step throughput and a per-phase profile of a step.
 
+pub mod bench;
+pub mod cv;
 pub mod data;
 pub mod train;

@@ -1,15 +1,18 @@
 //! `camformer-training`: train a Camformer model, or evaluate one on measured data.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use camformer::dream::Scorer;
-use camformer::manifest::{Manifest, OutputInfo, sha256_hex};
-use camformer::weights::{StateDict, StorageDtype};
-use camformer::{Backend, model_files};
-use camformer_training::data::Dataset;
+use camformer::Backend;
+use camformer::engine::files as model_files;
+use camformer::model::manifest::{Manifest, OutputInfo, sha256_hex};
+use camformer::model::weights::{StateDict, StorageDtype};
+use camformer::score::dream::{PAIR_SUBSETS, Scorer, TestSet};
+use camformer_training::bench::{self, BenchConfig};
+use camformer_training::cv;
+use camformer_training::data::{Dataset, LoadReport, Rng};
 use camformer_training::train::{self, ExportInfo, Loss, Schedule, TrainConfig};
 use clap::{Parser, Subcommand};
 
@@ -24,76 +27,104 @@ struct Cli {
     command: Command,
 }
 
+/// The options of a training run (`train`, and each fold of `cv`).
+#[derive(clap::Args, Clone)]
+struct TrainArgs {
+    /// Training TSV (.gz allowed): seq<TAB>expr, or with a header naming seq, expr
+    /// [, group, public, idx].
+    #[arg(long)]
+    data: PathBuf,
+    /// Validation TSV; without it a seeded split of --data is used (by group if present).
+    #[arg(long)]
+    val: Option<PathBuf>,
+    /// Fraction of --data held out for validation when --val is not given.
+    #[arg(long, default_value_t = 0.1)]
+    val_fraction: f64,
+    /// Architecture: mini, original, or a JSON config file.
+    #[arg(long, default_value = "mini")]
+    arch: String,
+    /// Output directory (model, manifest, metrics.jsonl, checkpoint/).
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value_t = 50)]
+    epochs: usize,
+    #[arg(long, default_value_t = 256)]
+    batch_size: usize,
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    #[arg(long, default_value_t = 1e-3)]
+    weight_decay: f64,
+    #[arg(long, value_enum, default_value = "mse")]
+    loss: Loss,
+    #[arg(long, value_enum, default_value = "plateau")]
+    schedule: Schedule,
+    #[arg(long, default_value_t = 0.5)]
+    plateau_factor: f64,
+    #[arg(long, default_value_t = 3)]
+    plateau_patience: usize,
+    /// Plateau schedule: linear learning-rate warm-up over this many first steps (without
+    /// one, Mini's dense layer dies in the first steps on MAUDE-scale targets).
+    #[arg(long, default_value_t = 200)]
+    warmup_steps: usize,
+    /// Stop when validation r + rho has not improved for this many epochs.
+    #[arg(long, default_value_t = 10)]
+    early_stop: usize,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Stop after this many training sequences have been seen in all (counting repeats).
+    #[arg(long)]
+    max_train: Option<usize>,
+    /// Train on a seeded random subset of this many distinct training sequences (learning
+    /// curves: accuracy against the amount of data); validation is unchanged.
+    #[arg(long)]
+    train_subset: Option<usize>,
+    /// Start no epoch that would end after this many seconds (estimated from the previous
+    /// epoch); the best epoch so far is kept. For runs that must fit a fixed window.
+    #[arg(long)]
+    time_limit_s: Option<f64>,
+    /// Continue from --out/checkpoint if it exists.
+    #[arg(long)]
+    resume: bool,
+    /// Keep rows with public == 1 (the public-leaderboard test set). Off by default.
+    #[arg(long)]
+    include_public: bool,
+    /// cpu or wgpu.
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Model name for the manifest.
+    #[arg(long, default_value = "camformer-model")]
+    name: String,
+    /// Units of the training targets, for the manifest.
+    #[arg(
+        long,
+        default_value = "measured expression (units of the training file)"
+    )]
+    units: String,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Train a model; the best epoch (validation r + rho) is written to --out.
-    Train {
-        /// Training TSV (.gz allowed): seq<TAB>expr, or with a header naming seq, expr
-        /// [, group, public, idx].
+    Train(TrainArgs),
+    /// Cross-validation by DREAM `group`: for each fold, train on the other folds (early
+    /// stopping on a group split of them) and predict the held-out fold. Writes
+    /// --out/fold-K/ (model, metrics, checkpoint, oof.tsv) and, once every fold is done,
+    /// --out/oof.tsv with an out-of-fold prediction for every row. Public-leaderboard rows are
+    /// included (--include-public is implied).
+    Cv {
+        #[command(flatten)]
+        train: TrainArgs,
+        /// Number of folds.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// Run only these folds (0-based; repeat the flag); default: all. Folds run one after
+        /// another, so separate processes can share the work.
         #[arg(long)]
-        data: PathBuf,
-        /// Validation TSV; without it a seeded split of --data is used (by group if present).
-        #[arg(long)]
-        val: Option<PathBuf>,
-        /// Fraction of --data held out for validation when --val is not given.
-        #[arg(long, default_value_t = 0.1)]
-        val_fraction: f64,
-        /// Architecture: mini, original, or a JSON config file.
-        #[arg(long, default_value = "mini")]
-        arch: String,
-        /// Output directory (model, manifest, metrics.jsonl, checkpoint/).
-        #[arg(long)]
-        out: PathBuf,
-        #[arg(long, default_value_t = 50)]
-        epochs: usize,
-        #[arg(long, default_value_t = 256)]
-        batch_size: usize,
-        #[arg(long, default_value_t = 1e-3)]
-        lr: f64,
-        #[arg(long, default_value_t = 1e-3)]
-        weight_decay: f64,
-        #[arg(long, value_enum, default_value = "mse")]
-        loss: Loss,
-        #[arg(long, value_enum, default_value = "plateau")]
-        schedule: Schedule,
-        #[arg(long, default_value_t = 0.5)]
-        plateau_factor: f64,
-        #[arg(long, default_value_t = 3)]
-        plateau_patience: usize,
-        /// Plateau schedule: linear learning-rate warm-up over this many first steps (without
-        /// one, Mini's dense layer dies in the first steps on MAUDE-scale targets).
-        #[arg(long, default_value_t = 200)]
-        warmup_steps: usize,
-        /// Stop when validation r + rho has not improved for this many epochs.
-        #[arg(long, default_value_t = 10)]
-        early_stop: usize,
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// Stop after this many training sequences have been seen in all (counting repeats).
-        #[arg(long)]
-        max_train: Option<usize>,
-        /// Train on a seeded random subset of this many distinct training sequences (learning
-        /// curves: accuracy against the amount of data); validation is unchanged.
-        #[arg(long)]
-        train_subset: Option<usize>,
-        /// Continue from --out/checkpoint if it exists.
-        #[arg(long)]
-        resume: bool,
-        /// Keep rows with public == 1 (the public-leaderboard test set). Off by default.
-        #[arg(long)]
-        include_public: bool,
-        /// cpu or wgpu.
-        #[arg(long, default_value = "cpu")]
-        device: String,
-        /// Model name for the manifest.
-        #[arg(long, default_value = "camformer-model")]
-        name: String,
-        /// Units of the training targets, for the manifest.
-        #[arg(
-            long,
-            default_value = "measured expression (units of the training file)"
-        )]
-        units: String,
+        fold: Vec<usize>,
+        /// Seed of the fold assignment (kept apart from --seed so that every experiment
+        /// shares the same folds).
+        #[arg(long, default_value_t = 2026)]
+        fold_seed: u64,
     },
     /// Evaluate a model on measured data: Pearson r2 and Spearman rho, and, with
     /// --public-leaderboard, the official DREAM public score (needs an idx column).
@@ -117,6 +148,59 @@ enum Command {
         compare: Option<PathBuf>,
         #[arg(long, default_value = "cpu")]
         device: String,
+    },
+    /// Scores cross-validation: the out-of-fold predictions (and other models' predictions on
+    /// the same rows) on all nine DREAM subsets, the official weighted scores, and the
+    /// public-leaderboard rows; prints a Markdown table, writes JSON with --json.
+    CvReport {
+        /// `oof.tsv` written by `cv` (or its directory).
+        #[arg(long)]
+        oof: PathBuf,
+        /// Measured values with idx, subset flags and public (dream_test_dev.tsv.gz).
+        #[arg(long)]
+        data: PathBuf,
+        /// Directory with pairs_SNVs*.tsv, pairs_motif_perturbation*.tsv, pairs_motif_tiling*.tsv.
+        #[arg(long)]
+        pairs_dir: Option<PathBuf>,
+        /// Other models' predictions by idx (e.g. reference_predictions_dev.tsv.gz).
+        #[arg(long)]
+        compare: Option<PathBuf>,
+        /// Name of the out-of-fold model in the table.
+        #[arg(long, default_value = "out-of-fold")]
+        name: String,
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Training-step throughput (sequences/s) and, with --phases, where a step's time goes.
+    /// Prints a table on standard error and one JSON object on standard output.
+    Bench {
+        /// Architecture: mini, original, or a JSON config file.
+        #[arg(long, default_value = "mini")]
+        arch: String,
+        /// cpu or wgpu.
+        #[arg(long, default_value = "cpu")]
+        device: String,
+        #[arg(long, default_value_t = 256)]
+        batch_size: usize,
+        /// Timed steps.
+        #[arg(long, default_value_t = 20)]
+        steps: usize,
+        /// Untimed steps first (allocation; kernel compilation and autotuning on a GPU).
+        #[arg(long, default_value_t = 3)]
+        warmup: usize,
+        /// Sequences to train on (a TSV as for `train`); without it, seeded random sequences.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "mse")]
+        loss: Loss,
+        /// Also time each phase of a step, with a device synchronisation after each phase.
+        #[arg(long)]
+        phases: bool,
+        /// Also time inference on the device: batch prediction and the ISM of one sequence.
+        #[arg(long)]
+        inference: bool,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
     },
     /// Re-save a trained model (for example as f16, half the size) with extra metrics merged
     /// into its manifest.
@@ -144,6 +228,83 @@ enum Command {
         #[arg(long)]
         output_description: Option<String>,
     },
+}
+
+/// A text file, gunzipped when its name ends in `.gz`.
+fn read_text(path: &Path) -> Result<String> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut text = String::new();
+    let mut reader: Box<dyn std::io::Read> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    reader
+        .read_to_string(&mut text)
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(text)
+}
+
+/// `camformer-training cv-report`.
+fn cv_report(
+    oof: &Path,
+    data: &Path,
+    pairs_dir: Option<&Path>,
+    compare: Option<&Path>,
+    name: String,
+    json: Option<&Path>,
+) -> Result<()> {
+    let oof = if oof.is_dir() {
+        oof.join("oof.tsv")
+    } else {
+        oof.to_path_buf()
+    };
+    let mut test = TestSet::parse(&read_text(data)?)?;
+    if let Some(dir) = pairs_dir {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<std::io::Result<_>>()?;
+        files.sort();
+        for path in files {
+            let file = path.file_name().map(|f| f.to_string_lossy().into_owned());
+            let Some(subset) = file.as_deref().and_then(|f| {
+                PAIR_SUBSETS
+                    .into_iter()
+                    .find(|s| f.starts_with(&format!("pairs_{s}")) && f.ends_with(".tsv"))
+            }) else {
+                continue;
+            };
+            let n = test.add_pairs(subset, &read_text(&path)?)?;
+            eprintln!("{subset}: {n} pairs from {}", path.display());
+        }
+    }
+    let mut ours = HashMap::new();
+    for row in cv::read_oof(&oof)? {
+        let idx = row.idx.with_context(|| {
+            format!(
+                "{}: row {} has no idx (the data file needs an idx column)",
+                oof.display(),
+                row.row
+            )
+        })?;
+        ours.insert(idx, row.prediction as f64);
+    }
+    let mut models = vec![(name, ours)];
+    if let Some(path) = compare {
+        for (column, by_idx) in read_compare(path)? {
+            models.push((
+                column,
+                by_idx.into_iter().map(|(i, v)| (i, v as f64)).collect(),
+            ));
+        }
+    }
+    let scores = cv::score_models(&test, &models)?;
+    print!("{}", cv::markdown(&scores));
+    if let Some(path) = json {
+        std::fs::write(path, serde_json::to_string_pretty(&scores)? + "\n")?;
+    }
+    Ok(())
 }
 
 /// Other models' predictions by `idx`: one map per model column.
@@ -248,115 +409,278 @@ fn export(
     Ok(())
 }
 
+impl TrainArgs {
+    /// The hyperparameters.
+    fn config(&self) -> Result<TrainConfig> {
+        Ok(TrainConfig {
+            arch: model_files::arch_from_arg(&self.arch)?,
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            lr: self.lr,
+            weight_decay: self.weight_decay,
+            loss: self.loss,
+            schedule: self.schedule,
+            plateau_factor: self.plateau_factor,
+            plateau_patience: self.plateau_patience,
+            early_stop: self.early_stop,
+            seed: self.seed,
+            max_train: self.max_train,
+            warmup_steps: self.warmup_steps,
+            time_limit_s: self.time_limit_s,
+        })
+    }
+
+    /// The data file's name (a local path means nothing to the model's users).
+    fn data_name(&self) -> String {
+        self.data
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// What the exported manifest says about the model and its data.
+    fn export_info(
+        &self,
+        arch: &str,
+        train_len: usize,
+        val_len: usize,
+        validation: String,
+        report: &LoadReport,
+    ) -> ExportInfo {
+        ExportInfo {
+            name: self.name.clone(),
+            description: format!(
+                "Camformer {arch} trained with camformer-training on {train_len} sequences from {}.",
+                self.data_name()
+            ),
+            output: OutputInfo {
+                description: format!(
+                    "Predicted expression in the units of the training file {}.",
+                    self.data_name()
+                ),
+                units: self.units.clone(),
+            },
+            training_data: serde_json::json!({
+                "file": self.data_name(),
+                "load_report": report,
+                "train_sequences": train_len,
+                "validation_sequences": val_len,
+                "validation": validation,
+            }),
+        }
+    }
+
+    fn device(&self) -> Result<burn::tensor::Device> {
+        let backend: Backend = self.device.parse()?;
+        Ok(backend.device()?)
+    }
+}
+
+/// `camformer-training train`.
+fn train_command(args: TrainArgs) -> Result<()> {
+    let (all, report) = Dataset::load(&args.data, args.include_public)?;
+    eprintln!(
+        "{}: {}",
+        args.data.display(),
+        serde_json::to_string(&report)?
+    );
+    let (train_set, val_set) = match &args.val {
+        Some(v) => {
+            let (vset, vreport) = Dataset::load(v, args.include_public)?;
+            eprintln!("{}: {}", v.display(), serde_json::to_string(&vreport)?);
+            (all, vset)
+        }
+        None => {
+            let (t, v) = all.split(args.val_fraction, args.seed);
+            (all.subset(&t), all.subset(&v))
+        }
+    };
+    let train_set = match args.train_subset {
+        Some(n) if n < train_set.len() => {
+            let mut order: Vec<usize> = (0..train_set.len()).collect();
+            Rng(args.seed ^ 0x5EED_5EB5).shuffle(&mut order);
+            order.truncate(n);
+            order.sort_unstable();
+            train_set.subset(&order)
+        }
+        _ => train_set,
+    };
+    eprintln!(
+        "training on {} sequences, validating on {}",
+        train_set.len(),
+        val_set.len()
+    );
+    let config = args.config()?;
+    let validation = args
+        .val
+        .as_ref()
+        .map(|v| v.display().to_string())
+        .unwrap_or_else(|| {
+            format!(
+                "seeded split, fraction {}, by group when present",
+                args.val_fraction
+            )
+        });
+    let info = args.export_info(
+        &config.arch.name,
+        train_set.len(),
+        val_set.len(),
+        validation,
+        &report,
+    );
+    train::train(
+        config,
+        &train_set,
+        &val_set,
+        &args.out,
+        args.resume,
+        args.device()?,
+        &info,
+    )?;
+    Ok(())
+}
+
+/// `camformer-training cv`.
+fn cv_command(args: TrainArgs, folds: usize, only: &[usize], fold_seed: u64) -> Result<()> {
+    if args.val.is_some() {
+        anyhow::bail!("cv makes its own validation split of the training folds: drop --val");
+    }
+    // Every row takes part: the public-leaderboard rows are just rows here.
+    let (data, report) = Dataset::load(&args.data, true)?;
+    eprintln!(
+        "{}: {}",
+        args.data.display(),
+        serde_json::to_string(&report)?
+    );
+    let assignment = cv::group_folds(&data, folds, fold_seed)?;
+    let run: Vec<usize> = if only.is_empty() {
+        (0..folds).collect()
+    } else {
+        only.to_vec()
+    };
+    if let Some(bad) = run.iter().find(|&&f| f >= folds) {
+        anyhow::bail!("--fold {bad}: folds are numbered 0 to {}", folds - 1);
+    }
+    std::fs::create_dir_all(&args.out)?;
+    for &fold in &run {
+        let config = args.config()?;
+        let held_out = assignment.iter().filter(|&&f| f == fold).count();
+        let validation = format!(
+            "fold {fold} of {folds} by group (fold seed {fold_seed}) held out; early stopping on a seeded group split (fraction {}) of the other folds",
+            args.val_fraction
+        );
+        let info = args.export_info(
+            &config.arch.name,
+            data.len() - held_out,
+            held_out,
+            validation,
+            &report,
+        );
+        cv::run_fold(
+            config,
+            &data,
+            &assignment,
+            fold,
+            args.val_fraction,
+            args.train_subset,
+            &args.out,
+            args.resume,
+            args.device()?,
+            &info,
+        )?;
+    }
+    match cv::gather(&args.out, folds, data.len())? {
+        Some(rows) => {
+            let path = args.out.join("oof.tsv");
+            cv::write_oof(&path, &rows)?;
+            let pred: Vec<f32> = rows.iter().map(|r| r.prediction).collect();
+            let (r, rho) = train::correlations(&pred, &data);
+            eprintln!(
+                "all {folds} folds done: out-of-fold r2 {:.4}, rho {rho:.4} on {} rows; {}",
+                r * r,
+                rows.len(),
+                path.display()
+            );
+        }
+        None => eprintln!("other folds are still to run; oof.tsv is written when all are done"),
+    }
+    Ok(())
+}
+
+/// `camformer-training bench`.
+fn bench(
+    config: BenchConfig,
+    data: Option<&Path>,
+    device: &str,
+    phases: bool,
+    inference: bool,
+) -> Result<()> {
+    let dataset = match data {
+        Some(path) => Dataset::load(path, true)?.0,
+        None => bench::random_dataset(4096, config.seed),
+    };
+    let backend: Backend = device.parse()?;
+    // One device for all measurements: a second wgpu device would register the runtime twice.
+    let device = backend.device()?;
+    let mut report = bench::throughput(&dataset, &config, device.clone())?;
+    report.device = backend.name().to_string();
+    if phases {
+        report.phases = Some(bench::phases(&dataset, &config, device.clone())?);
+    }
+    if inference {
+        report.inference = Some(bench::inference(&dataset, &config, device)?);
+    }
+    eprint!("{}", bench::table(&report));
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}
+
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Command::Train {
-            data,
-            val,
-            val_fraction,
+        Command::Bench {
             arch,
-            out,
-            epochs,
-            batch_size,
-            lr,
-            weight_decay,
-            loss,
-            schedule,
-            plateau_factor,
-            plateau_patience,
-            warmup_steps,
-            early_stop,
-            seed,
-            max_train,
-            train_subset,
-            resume,
-            include_public,
             device,
-            name,
-            units,
+            batch_size,
+            steps,
+            warmup,
+            data,
+            loss,
+            phases,
+            inference,
+            seed,
         } => {
-            let (all, report) = Dataset::load(&data, include_public)?;
-            eprintln!("{}: {}", data.display(), serde_json::to_string(&report)?);
-            let (train_set, val_set) = match &val {
-                Some(v) => {
-                    let (vset, vreport) = Dataset::load(v, include_public)?;
-                    eprintln!("{}: {}", v.display(), serde_json::to_string(&vreport)?);
-                    (all, vset)
-                }
-                None => {
-                    let (t, v) = all.split(val_fraction, seed);
-                    (all.subset(&t), all.subset(&v))
-                }
-            };
-            let train_set = match train_subset {
-                Some(n) if n < train_set.len() => {
-                    let mut order: Vec<usize> = (0..train_set.len()).collect();
-                    camformer_training::data::Rng(seed ^ 0x5EED_5EB5).shuffle(&mut order);
-                    order.truncate(n);
-                    order.sort_unstable();
-                    train_set.subset(&order)
-                }
-                _ => train_set,
-            };
-            eprintln!(
-                "training on {} sequences, validating on {}",
-                train_set.len(),
-                val_set.len()
-            );
-            let config = TrainConfig {
+            let config = BenchConfig {
                 arch: model_files::arch_from_arg(&arch)?,
-                epochs,
                 batch_size,
-                lr,
-                weight_decay,
+                steps,
+                warmup,
                 loss,
-                schedule,
-                plateau_factor,
-                plateau_patience,
-                early_stop,
                 seed,
-                max_train,
-                warmup_steps,
             };
-            let info = ExportInfo {
-                name,
-                description: format!(
-                    "Camformer {} trained with camformer-training on {} sequences from {}.",
-                    config.arch.name,
-                    train_set.len(),
-                    data.file_name()
-                        .map(|f| f.to_string_lossy().into_owned())
-                        .unwrap_or_default()
-                ),
-                output: OutputInfo {
-                    // The file name only: a local path means nothing to the model's users.
-                    description: format!(
-                        "Predicted expression in the units of the training file {}.",
-                        data.file_name()
-                            .map(|f| f.to_string_lossy().into_owned())
-                            .unwrap_or_default()
-                    ),
-                    units,
-                },
-                training_data: serde_json::json!({
-                    "file": data.file_name().map(|f| f.to_string_lossy().into_owned()),
-                    "load_report": report,
-                    "train_sequences": train_set.len(),
-                    "validation_sequences": val_set.len(),
-                    "validation": val.as_ref().map(|v| v.display().to_string()).unwrap_or_else(|| format!("seeded split, fraction {val_fraction}, by group when present")),
-                }),
-            };
-            let backend: Backend = device.parse()?;
-            train::train(
-                config,
-                &train_set,
-                &val_set,
-                &out,
-                resume,
-                backend.device()?,
-                &info,
-            )?;
+            bench(config, data.as_deref(), &device, phases, inference)?
         }
+        Command::Train(args) => train_command(args)?,
+        Command::CvReport {
+            oof,
+            data,
+            pairs_dir,
+            compare,
+            name,
+            json,
+        } => cv_report(
+            &oof,
+            &data,
+            pairs_dir.as_deref(),
+            compare.as_deref(),
+            name,
+            json.as_deref(),
+        )?,
+        Command::Cv {
+            train,
+            folds,
+            fold,
+            fold_seed,
+        } => cv_command(train, folds, &fold, fold_seed)?,
         Command::Evaluate {
             model,
             data,

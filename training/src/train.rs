@@ -9,11 +9,12 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use burn::module::Module;
 use burn::nn::loss::{HuberLossConfig, Reduction};
-use burn::optim::{AdamWConfig, GradientsParams};
+use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
-use camformer::manifest::{FORMAT_VERSION, Manifest, OutputInfo, WeightsInfo, sha256_hex};
-use camformer::metrics::{pearson, spearman};
-use camformer::weights::StorageDtype;
+use camformer::input::sequence::CONSTRUCT_LEN;
+use camformer::model::manifest::{FORMAT_VERSION, Manifest, OutputInfo, WeightsInfo, sha256_hex};
+use camformer::model::weights::StorageDtype;
+use camformer::score::metrics::{pearson, spearman};
 use camformer::{ArchConfig, Camformer, Predictor};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
@@ -75,6 +76,12 @@ pub struct TrainConfig {
     /// constant. One-cycle has its own warm-up.
     #[serde(default)]
     pub warmup_steps: usize,
+    /// Start no epoch that would end after this many seconds of the run (the previous epoch's
+    /// duration, validation included, is the estimate), and end an epoch early (after at least
+    /// one step) once they have passed; the first epoch always starts. `None` = no limit. For
+    /// runs that must fit a fixed window, such as a borrowed GPU; the manifest records it.
+    #[serde(default)]
+    pub time_limit_s: Option<f64>,
 }
 
 /// What one epoch achieved.
@@ -97,6 +104,9 @@ pub struct EpochLog {
     /// Seconds the epoch took.
     pub seconds: f64,
 }
+
+/// Steps between reads of the running training loss (each read waits for the device).
+const LOSS_READ_EVERY: usize = 50;
 
 /// Resumable state, saved after every epoch.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -124,7 +134,7 @@ impl RunDir {
     }
 }
 
-fn loss_fn(loss: Loss, pred: Tensor<2>, target: Tensor<2>) -> Tensor<1> {
+pub(crate) fn loss_fn(loss: Loss, pred: Tensor<2>, target: Tensor<2>) -> Tensor<1> {
     match loss {
         Loss::Mse => (pred - target).powi_scalar(2).mean(),
         Loss::L1 => (pred - target).abs().mean(),
@@ -134,27 +144,118 @@ fn loss_fn(loss: Loss, pred: Tensor<2>, target: Tensor<2>) -> Tensor<1> {
     }
 }
 
-fn batch_tensors(
-    cfg: &ArchConfig,
-    data: &Dataset,
-    idx: &[usize],
-    device: &Device,
-) -> (Tensor<3>, Tensor<2>) {
-    let constructs: Vec<_> = idx.iter().map(|&i| data.seqs[i].unpack()).collect();
-    let enc = cfg.encoding;
-    let x = TensorData::new(
-        enc.encode_batch(&constructs),
-        [
-            idx.len(),
-            enc.channels(),
-            camformer::sequence::CONSTRUCT_LEN,
-        ],
-    );
-    let y = TensorData::new(
-        idx.iter().map(|&i| data.targets[i]).collect::<Vec<_>>(),
-        [idx.len(), 1],
-    );
-    (Tensor::from_data(x, device), Tensor::from_data(y, device))
+/// The host side of one batch: encoded inputs `[n, channels, 110]` and targets `[n, 1]`.
+///
+/// Kept apart from the upload so that it can run on another thread while the device computes
+/// the previous step (see [`Prefetch`]).
+pub struct HostBatch {
+    x: TensorData,
+    y: TensorData,
+}
+
+impl HostBatch {
+    /// Encodes the rows `idx` of `data` for `cfg`'s input encoding.
+    pub fn new(cfg: &ArchConfig, data: &Dataset, idx: &[usize]) -> Self {
+        let constructs: Vec<_> = idx.iter().map(|&i| data.seqs[i].unpack()).collect();
+        let enc = cfg.encoding;
+        let x = TensorData::new(
+            enc.encode_batch(&constructs),
+            [idx.len(), enc.channels(), CONSTRUCT_LEN],
+        );
+        let y = TensorData::new(
+            idx.iter().map(|&i| data.targets[i]).collect::<Vec<_>>(),
+            [idx.len(), 1],
+        );
+        HostBatch { x, y }
+    }
+
+    /// Sequences in the batch.
+    pub fn len(&self) -> usize {
+        self.x.shape()[0]
+    }
+
+    /// True for a batch of no sequences.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Uploads the batch to `device`.
+    pub fn upload(self, device: &Device) -> (Tensor<3>, Tensor<2>) {
+        (
+            Tensor::from_data(self.x, device),
+            Tensor::from_data(self.y, device),
+        )
+    }
+}
+
+/// Host batches assembled on a background thread, one step ahead of the training loop, so that
+/// decoding and encoding never stall the device (on the GPU the loop would otherwise wait for
+/// the host between kernels).
+pub struct Prefetch {
+    rx: std::sync::mpsc::Receiver<HostBatch>,
+    worker: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Prefetch {
+    /// Starts assembling the batches `order.chunks(batch_size)` of `data`.
+    pub fn new(cfg: &ArchConfig, data: &Dataset, order: Vec<usize>, batch_size: usize) -> Self {
+        // A bound of 2: one batch in use, one ready; more would only cost memory.
+        let (tx, rx) = std::sync::mpsc::sync_channel(2);
+        // The thread owns a copy of the packed rows (about 50 bytes each), made once per epoch.
+        let (cfg, data) = (cfg.clone(), data.clone());
+        let worker = std::thread::spawn(move || {
+            for idx in order.chunks(batch_size) {
+                if tx.send(HostBatch::new(&cfg, &data, idx)).is_err() {
+                    return; // the loop stopped early
+                }
+            }
+        });
+        Prefetch {
+            rx,
+            worker: Some(worker),
+        }
+    }
+}
+
+impl Iterator for Prefetch {
+    type Item = HostBatch;
+
+    fn next(&mut self) -> Option<HostBatch> {
+        let batch = self.rx.recv().ok();
+        if batch.is_none()
+            && let Some(worker) = self.worker.take()
+            && let Err(panic) = worker.join()
+        {
+            std::panic::resume_unwind(panic);
+        }
+        batch
+    }
+}
+
+/// One optimisation step: forward (dropout on), loss, backward, AdamW update at rate `lr`.
+///
+/// Returns the updated model and the batch loss as a device tensor. The loss is deliberately
+/// not read back here: a read waits for the device to finish, and on a GPU a read every step
+/// keeps the queue empty between steps.
+pub fn step(
+    model: Camformer,
+    optim: &mut ModuleOptimizer,
+    loss: Loss,
+    lr: f64,
+    x: Tensor<3>,
+    y: Tensor<2>,
+) -> (Camformer, Tensor<1>) {
+    let loss = loss_fn(loss, model.forward(x), y);
+    let grads = GradientsParams::from_grads(loss.backward(), &model);
+    let model = optim.step(lr, model, grads);
+    (model, loss.detach())
+}
+
+/// The optimiser the trainer uses (AdamW, as the authors).
+pub fn optimizer(weight_decay: f64) -> ModuleOptimizer {
+    AdamWConfig::new()
+        .with_weight_decay(weight_decay as f32)
+        .init()
 }
 
 /// Predictions of a model (inference mode) for a whole dataset.
@@ -286,9 +387,7 @@ pub fn train(
 
     device.seed(config.seed);
     let mut model = Camformer::new(&cfg, &device)?;
-    let mut optim = AdamWConfig::new()
-        .with_weight_decay(config.weight_decay as f32)
-        .init();
+    let mut optim = optimizer(config.weight_decay);
     let mut state = State {
         config: config.clone(),
         epoch: 0,
@@ -328,8 +427,23 @@ pub fn train(
         .open(out.join("metrics.jsonl"))?;
 
     let mut seen = state.history.len() * train.len();
+    let run_start = Instant::now();
+    let mut last_epoch_s = 0.0;
     while state.epoch < config.epochs {
         let epoch = state.epoch + 1;
+        // The first epoch of a run always starts (there is no estimate yet, and a run must
+        // leave a model behind).
+        if let Some(limit) = config.time_limit_s
+            && last_epoch_s > 0.0
+            && run_start.elapsed().as_secs_f64() + last_epoch_s > limit
+        {
+            eprintln!(
+                "time limit: {limit} s would be passed during epoch {epoch}; stopping after epoch {}",
+                state.epoch
+            );
+            break;
+        }
+        let epoch_start = Instant::now();
         // Seed per epoch so a resumed run draws the same shuffles and dropout masks.
         let mut rng = Rng(config.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9));
         device.seed(config.seed.wrapping_add(epoch as u64));
@@ -350,28 +464,47 @@ pub fn train(
             .expect("template"),
         );
         let start = Instant::now();
-        let (mut loss_sum, mut batches) = (0.0, 0usize);
+        // The losses of the epoch stay on the device and are read once every LOSS_READ_EVERY
+        // steps (for the progress bar) and at the end: see `step`.
+        let mut loss_sum: Option<Tensor<1>> = None;
+        let mut batches = 0usize;
         // The rate of the epoch's last step (one-cycle and warm-up change it every step).
         let mut last_lr = state.lr;
-        for (b, idx) in order.chunks(config.batch_size).enumerate() {
-            let step = (epoch - 1) * steps_per_epoch + b;
+        let prefetch = Prefetch::new(&cfg, train, order.clone(), config.batch_size);
+        for (b, batch) in prefetch.enumerate() {
+            if let Some(limit) = config.time_limit_s
+                && b > 0
+                && run_start.elapsed().as_secs_f64() > limit
+            {
+                // Only when one epoch is longer than the whole window: end it here, so that
+                // the run still validates and exports what it has.
+                eprintln!("time limit: {limit} s reached after {b} steps of epoch {epoch}");
+                break;
+            }
+            let step_no = (epoch - 1) * steps_per_epoch + b;
             let lr = match config.schedule {
-                Schedule::Plateau => state.lr * warmup_factor(step, config.warmup_steps),
-                Schedule::OneCycle => one_cycle(config.lr, step, total_steps),
+                Schedule::Plateau => state.lr * warmup_factor(step_no, config.warmup_steps),
+                Schedule::OneCycle => one_cycle(config.lr, step_no, total_steps),
             };
             last_lr = lr;
-            let (x, y) = batch_tensors(&cfg, train, idx, &device);
-            let loss = loss_fn(config.loss, model.forward(x), y);
-            let value = loss.clone().into_scalar::<f32>() as f64;
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(lr, model, grads);
-            loss_sum += value;
+            let n = batch.len();
+            let (x, y) = batch.upload(&device);
+            let (next, loss) = step(model, &mut optim, config.loss, lr, x, y);
+            model = next;
+            loss_sum = Some(match loss_sum {
+                Some(sum) => sum + loss,
+                None => loss,
+            });
             batches += 1;
-            bar.inc(idx.len() as u64);
-            if b % 10 == 0 {
-                bar.set_message(format!("{:.4}", loss_sum / batches as f64));
+            bar.inc(n as u64);
+            if b % LOSS_READ_EVERY == 0
+                && let Some(sum) = &loss_sum
+            {
+                let mean = sum.clone().into_scalar::<f32>() as f64 / batches as f64;
+                bar.set_message(format!("{mean:.4}"));
             }
         }
+        let loss_sum = loss_sum.map_or(0.0, |sum| sum.into_scalar::<f32>() as f64);
         bar.finish_and_clear();
         let seconds = start.elapsed().as_secs_f64();
         seen += order.len();
@@ -439,6 +572,7 @@ pub fn train(
             .save(run.checkpoint().join("optim.bpk"))
             .map_err(|e| anyhow::anyhow!("saving optimizer state: {e:?}"))?;
         fs::write(run.state(), serde_json::to_vec_pretty(&state)?)?;
+        last_epoch_s = epoch_start.elapsed().as_secs_f64();
         if state.bad_epochs >= config.early_stop {
             eprintln!(
                 "early stop: no improvement of val r+rho for {} epochs",

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 
 use burn::module::Module;
 use burn::tensor::Device;
-use camformer::manifest::OutputInfo;
-use camformer::{ArchConfig, Camformer, model_files};
+use camformer::engine::files as model_files;
+use camformer::model::manifest::OutputInfo;
+use camformer::{ArchConfig, Camformer};
 use camformer_training::data::Dataset;
 use camformer_training::train::{self, ExportInfo, Loss, Schedule, TrainConfig};
+use camformer_training::{bench, cv};
 
 /// Burn's CPU backend has one global random generator (dropout masks, initialisation): tests that
 /// train must not run at the same time, or they draw from each other's stream.
@@ -50,6 +52,7 @@ fn config(epochs: usize) -> TrainConfig {
         seed: 5,
         max_train: None,
         warmup_steps: 4,
+        time_limit_s: None,
     }
 }
 
@@ -159,4 +162,91 @@ fn resuming_from_a_checkpoint_gives_the_same_result() {
         checkpoint_weights(straight.path()),
         checkpoint_weights(resumed.path())
     );
+}
+
+#[test]
+fn cross_validation_predicts_every_row_from_a_model_that_never_saw_its_group() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (all, _) = Dataset::load(&root().join("tests/data/dream_test_sample.tsv"), true).unwrap();
+    let folds = cv::group_folds(&all, 3, 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = Vec::new();
+    for fold in 0..3 {
+        let out = cv::run_fold(
+            config(1),
+            &all,
+            &folds,
+            fold,
+            0.2,
+            None,
+            dir.path(),
+            false,
+            Device::flex(),
+            &info(),
+        )
+        .unwrap();
+        assert!(out.iter().all(|r| r.fold == fold && folds[r.row] == fold));
+        rows.extend(out);
+    }
+    let gathered = cv::gather(dir.path(), 3, all.len()).unwrap().unwrap();
+    rows.sort_by_key(|r| r.row);
+    assert_eq!(gathered, rows, "every row once, as the folds wrote it");
+    for r in &gathered {
+        assert_eq!(r.measured, all.targets[r.row]);
+        assert!(r.prediction.is_finite());
+    }
+    // A finished fold is read back, not trained again.
+    let again = cv::run_fold(
+        config(1),
+        &all,
+        &folds,
+        0,
+        0.2,
+        None,
+        dir.path(),
+        false,
+        Device::flex(),
+        &info(),
+    )
+    .unwrap();
+    assert_eq!(
+        again,
+        rows.into_iter().filter(|r| r.fold == 0).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn the_time_limit_stops_before_an_epoch_that_would_not_fit() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (t, v) = sample();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(5);
+    // Any step takes longer than a nanosecond: the first epoch starts (a run always leaves a
+    // model), ends after its first step, and no second epoch starts.
+    cfg.time_limit_s = Some(1e-9);
+    let history = train::train(cfg, &t, &v, dir.path(), false, Device::flex(), &info()).unwrap();
+    assert_eq!(history.len(), 1);
+    assert!(dir.path().join("model.safetensors").exists());
+}
+
+#[test]
+fn the_benchmark_runs_the_training_step_and_inference() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let data = bench::random_dataset(64, 9);
+    assert_eq!(data.len(), 64);
+    let config = bench::BenchConfig {
+        arch: tiny_arch(),
+        batch_size: 16,
+        steps: 3,
+        warmup: 1,
+        loss: Loss::Mse,
+        seed: 1,
+    };
+    let report = bench::throughput(&data, &config, Device::flex()).unwrap();
+    assert!(report.seq_per_s > 0.0 && report.mean_loss.is_finite());
+    assert_eq!(report.steps * report.batch_size, 48);
+    let phases = bench::phases(&data, &config, Device::flex()).unwrap();
+    assert!(phases.forward_s > 0.0 && phases.backward_s > 0.0 && phases.optimizer_s > 0.0);
+    let inference = bench::inference(&data, &config, Device::flex()).unwrap();
+    assert!(inference.predict_seq_per_s > 0.0 && inference.ism_fast_s > 0.0);
 }

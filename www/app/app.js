@@ -1,9 +1,12 @@
-// The app's controller, shared by the panels: the worker, the model, the job runner and the
+// The app's controller, shared by the panels: the worker pool (pool.js), the model, the job runner and the
 // state every panel reads. Panels talk to each other only through its events:
 //   model    the model (re)loaded or the backend changed   detail: model info from the worker
 //   job      a job started, progressed or ended           detail: {id, type, label, phase, done, total, cancellable}
 //   parsed   input was parsed                             detail: {records, rejected}
-//   results  predictions are ready                        detail: state.results
+//   results  predictions are ready                        detail: state.results, or null when
+//            the last input had no sequence to predict (the panels drop what they showed);
+//            a cancelled batch gives the predictions made, with `cancelled: {done, total}`
+//   stale    the last Predict failed: what is shown is from an earlier input   detail: {message}
 //   select   a sequence was chosen                        detail: {name, sequence, target?}
 //            (from the predictions table: every panel that takes a sequence picks it up; with
 //            `target` only that panel does, e.g. 'ism' for "send to ISM" from the design panel)
@@ -12,20 +15,12 @@
 //   hit      a motif hit was clicked in the ISM track      detail: {name, sequence, hit} (construct positions)
 
 import { assets } from './assets.js';
-import { CancelledError, WorkerClient } from './client.js';
+import { CancelledError } from './client.js';
+import { WorkerPool, defaultWorkers } from './pool.js';
+import { BACKEND, JOB, SOURCE, UNIT } from './protocol.js';
 import * as store from './store.js';
 
-/**
- * Model info reported by the worker.
- * @typedef {object} ModelInfo
- * @property {'webgpu'|'cpu'} backend
- * @property {'cpu'|'gpu'} module which wasm module runs the model (camformer.js or camformer-gpu.js)
- * @property {string|null} fallback why the backend differs from the one asked for
- * @property {string|null} note why the automatic choice is the CPU
- * @property {object|null} adapter the WebGPU adapter found, if any
- * @property {object} manifest
- * @property {number} parameterCount
- */
+/** @typedef {import('./protocol.js').ModelInfo} ModelInfo model info reported by the worker */
 
 export class App extends EventTarget {
   /** @param {HTMLElement} host the <camformer-predictor> element (public events go there) */
@@ -35,21 +30,25 @@ export class App extends EventTarget {
     this.client = null;
     /** @type {{model: ModelInfo|null, parsed: object|null, results: object|null, loadMs: number|null}} */
     this.state = { model: null, parsed: null, results: null, loadMs: null };
-    this.source = { kind: 'default' };
-    this.backendRequest = 'auto';
+    this.source = { kind: SOURCE.default };
+    this.backendRequest = BACKEND.auto;
+    /** Workers to run on the CPU (the `workers` attribute, else one per core, at most 4). */
+    this.workersRequest = defaultWorkers();
     this.jobs = new Map();
     this.generation = 0;
   }
 
   /**
-   * Starts (or restarts) the worker and loads the model.
-   * @param {{backend?: string, model?: string|null}} options the element's attributes
+   * Starts (or restarts) the workers and loads the model.
+   * @param {{backend?: string, model?: string|null, workers?: number|null}} options the
+   *   element's attributes (`workers`: null for the default)
    * @returns {Promise<ModelInfo>}
    */
-  async start({ backend = 'auto', model = null } = {}) {
+  async start({ backend = BACKEND.auto, model = null, workers = null } = {}) {
     const t0 = performance.now();
     this.status('', 'note'); // a new start clears the last one's warnings
     this.backendRequest = backend;
+    this.workersRequest = workers ?? defaultWorkers();
     const generation = ++this.generation;
     this.client?.terminate();
     this.client = null;
@@ -61,9 +60,9 @@ export class App extends EventTarget {
     this.client = client;
     // The model: the attribute's URL, else the one the user chose last time (IndexedDB), else
     // the built-in one.
-    let source = { kind: 'default' };
+    let source = { kind: SOURCE.default };
     if (model) {
-      source = { kind: 'url', manifestUrl: new URL(model, document.baseURI).href };
+      source = { kind: SOURCE.url, manifestUrl: new URL(model, document.baseURI).href };
     } else {
       const id = await store.getActiveId();
       const stored = id ? await store.getModel(id) : null;
@@ -73,11 +72,11 @@ export class App extends EventTarget {
     try {
       info = await this.#init(source);
     } catch (err) {
-      if (source.kind !== 'bytes' || err instanceof CancelledError) throw err;
+      if (source.kind !== SOURCE.bytes || err instanceof CancelledError) throw err;
       // A stored model that no longer loads must not lock the user out: use the built-in one.
       this.status(`The model kept in this browser did not load (${err.message}); using the built-in model.`, 'warning');
       await store.setActiveId(null);
-      info = await this.#init({ kind: 'default' });
+      info = await this.#init({ kind: SOURCE.default });
     }
     this.state.loadMs = performance.now() - t0;
     return info;
@@ -85,13 +84,14 @@ export class App extends EventTarget {
 
   async #init(source) {
     const reply = await this.job(
-      'init',
+      JOB.init,
       { backend: this.backendRequest, modules: assets.modules(), gpuMissing: assets.gpuMissing, model: source },
       { label: 'Loading the model', onLoading: (m) => this.status(m.stage, 'busy') },
     );
     this.source = source;
     this.#setModel(reply);
     this.status('', 'busy'); // clears the loading stages, not a warning about the model
+    if (reply.poolNote) this.status(`Fewer workers than asked for: ${reply.poolNote}.`, 'warning');
     return reply;
   }
 
@@ -101,7 +101,7 @@ export class App extends EventTarget {
   }
 
   /**
-   * Runs a worker job, announcing it on the `job` event; a wasm trap restarts the worker
+   * Runs a worker job (a JOB type of protocol.js), announcing it on the `job` event; a wasm trap restarts the worker
    * (the page's input and results stay) and the job fails with a readable message.
    * @param {string} type
    * @param {object} [params]
@@ -119,7 +119,7 @@ export class App extends EventTarget {
       transfer,
       onLoading,
       onProgress: (m) => {
-        const unit = m.unit ?? 'sequences';
+        const unit = m.unit ?? UNIT.sequences;
         announce('progress', { done: m.done, total: m.total, elapsedMs: m.elapsedMs, unit });
         this.emit('progress', { job: type, id, done: m.done, total: m.total, elapsedMs: m.elapsedMs, unit });
         onProgress?.(m);
@@ -139,14 +139,24 @@ export class App extends EventTarget {
     }
   }
 
+  /** A worker pool (pool.js) with its first worker started; `init` starts the others. */
   async #newClient() {
-    const client = new WorkerClient(await assets.createWorker());
-    client.addEventListener('backend', (e) => this.#setModel(e.detail));
-    return client;
+    const pool = new WorkerPool({ createWorker: assets.createWorker, workers: this.workersRequest });
+    pool.addEventListener('backend', (e) => this.#setModel({ ...e.detail, workers: pool.size, memoryBytes: this.state.model?.memoryBytes ?? [] }));
+    await pool.start();
+    return pool;
   }
 
-  /** Restarts the worker after a wasm trap, with the same model and backend. */
+  /** @returns {number} the workers in use (0 before the model is loaded) */
+  get workers() {
+    return this.state.model ? this.client?.size ?? 0 : 0;
+  }
+
+  /** Restarts the workers after a wasm trap, with the same model and backend. */
   async #recover() {
+    // Several jobs of one pool may fail on the same trap: one restart.
+    if (this.#recovering) return;
+    this.#recovering = true;
     this.status('The WebAssembly module stopped after an error; restarting it…', 'warning');
     this.client.terminate();
     try {
@@ -155,8 +165,12 @@ export class App extends EventTarget {
       this.status('The WebAssembly module was restarted after an error; your input and results are kept.', 'note');
     } catch (err) {
       this.reportError(err, 'restart');
+    } finally {
+      this.#recovering = false;
     }
   }
+
+  #recovering = false;
 
   /**
    * Cancels a job by id (no effect if it has ended).
@@ -167,32 +181,54 @@ export class App extends EventTarget {
   }
 
   /**
-   * Parses text and predicts every accepted record, keeping the rejected ones for display.
+   * Parses text and predicts every accepted record, keeping the rejected ones for display. A
+   * cancelled batch keeps the predictions made before the cancel (`cancelled: {done, total}`).
    * @param {string} text FASTA, one sequence per line, or seq<TAB>value TSV
-   * @returns {Promise<object|null>} the results, or null when cancelled
+   * @returns {Promise<object|null>} the results, or null when no record could be read
    */
   async predictText(text) {
-    const parsed = (await this.job('parse', { text }, { label: 'Reading the input' })).result;
+    const parsed = (await this.job(JOB.parse, { text }, { label: 'Reading the input' })).result;
     this.state.parsed = parsed;
     this.dispatchEvent(new CustomEvent('parsed', { detail: parsed }));
-    if (parsed.records.length === 0) return null;
+    if (parsed.records.length === 0) {
+      // Nothing to predict: the previous input's table and correlations must not stay as if
+      // they were this input's.
+      this.state.results = null;
+      this.dispatchEvent(new CustomEvent('results', { detail: null }));
+      return null;
+    }
+    const total = parsed.records.length;
     let reply;
+    let stopped = null;
     try {
       reply = await this.job(
-        'predict',
+        JOB.predict,
         { sequences: parsed.records.map((r) => r.construct) },
-        { label: `Predicting ${parsed.records.length.toLocaleString('en')} sequences`, cancellable: true },
+        { label: `Predicting ${total.toLocaleString('en')} sequences`, cancellable: true },
       );
     } catch (err) {
-      if (err instanceof CancelledError) return null;
-      throw err;
+      if (!(err instanceof CancelledError)) {
+        this.dispatchEvent(new CustomEvent('stale', { detail: { message: err.message } }));
+        throw err;
+      }
+      stopped = err.partial ?? { result: new Float32Array(total), computed: new Uint8Array(total), done: 0, total, elapsedMs: 0 };
     }
-    const predictions = reply.result;
+    const predictions = reply?.result ?? stopped.result;
+    const computed = stopped?.computed ?? null;
+    const records = [];
+    const notPredicted = [];
+    parsed.records.forEach((r, i) => {
+      if (computed && !computed[i]) notPredicted.push(r);
+      else records.push({ ...r, prediction: predictions[i] });
+    });
     const results = {
-      records: parsed.records.map((r, i) => ({ ...r, prediction: predictions[i] })),
+      records,
       rejected: parsed.rejected,
-      elapsedMs: reply.elapsedMs,
-      backend: reply.backend,
+      notPredicted,
+      cancelled: stopped ? { done: records.length, total } : null,
+      elapsedMs: reply?.elapsedMs ?? stopped.elapsedMs ?? 0,
+      backend: reply?.backend ?? this.state.model?.backend ?? null,
+      workers: reply?.workers ?? this.workers,
       units: this.state.model?.manifest?.output?.units ?? '',
     };
     this.state.results = results;
@@ -200,9 +236,11 @@ export class App extends EventTarget {
     this.emit('prediction', {
       records: results.records,
       rejected: results.rejected,
-      predictions: Array.from(predictions),
-      elapsedMs: reply.elapsedMs,
-      backend: reply.backend,
+      predictions: records.map((r) => r.prediction),
+      elapsedMs: results.elapsedMs,
+      backend: results.backend,
+      workers: results.workers,
+      cancelled: results.cancelled,
     });
     return results;
   }
@@ -221,7 +259,7 @@ export class App extends EventTarget {
    * @returns {Promise<ModelInfo>}
    */
   async loadUserModel(model) {
-    const source = { kind: 'bytes', ...model };
+    const source = { kind: SOURCE.bytes, ...model };
     const info = await this.#load(source);
     try {
       const id = await store.saveModel(model);
@@ -239,7 +277,7 @@ export class App extends EventTarget {
    * @returns {Promise<ModelInfo>}
    */
   async useStoredModel(id) {
-    let source = { kind: 'default' };
+    let source = { kind: SOURCE.default };
     if (id) {
       const stored = await store.getModel(id);
       if (!stored) throw new Error('that model is no longer stored in this browser');
@@ -251,9 +289,11 @@ export class App extends EventTarget {
   }
 
   async #load(source) {
-    const reply = await this.job('load', { model: source }, { label: 'Loading the model' });
+    // The pool loads it into every worker.
+    const reply = await this.job(JOB.load, { model: source }, { label: 'Loading the model' });
     this.source = source;
     this.#setModel(reply);
+    if (reply.poolNote) this.status(`Fewer workers now: ${reply.poolNote}.`, 'warning');
     this.emit('ready', readyDetail(reply, this.state.loadMs));
     return reply;
   }
@@ -292,7 +332,7 @@ export class App extends EventTarget {
 
 function storedSource(stored) {
   return {
-    kind: 'bytes',
+    kind: SOURCE.bytes,
     weights: stored.weights,
     manifest: stored.manifest,
     arch: stored.arch,
@@ -316,6 +356,8 @@ export function readyDetail(info, loadMs) {
     adapter: info.adapter,
     manifest: info.manifest,
     parameterCount: info.parameterCount,
+    workers: info.workers ?? 1,
+    memoryBytes: info.memoryBytes ?? [],
     loadMs,
   };
 }

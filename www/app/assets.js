@@ -4,17 +4,13 @@
 // source and finds both wasm modules beside itself; the single-file app (pkg/camformer.html)
 // inlines the glue, the CPU module (base64) and the styles, and has no WebGPU module.
 
-/**
- * Where the worker gets one wasm module: the wasm-bindgen glue and the wasm itself.
- * @typedef {object} WasmModule
- * @property {string|null} glueUrl absolute URL of the glue (null: defined inside the worker)
- * @property {{url?: string, base64?: string}} wasm
- */
+/** @typedef {import('./protocol.js').WasmModule} WasmModule where the worker gets one wasm module */
 
 /**
  * @typedef {object} Assets
  * @property {string} mode 'source' | 'element' | 'single-file'
- * @property {() => Promise<Worker>} createWorker a worker running www/worker.js
+ * @property {() => Promise<Worker>} createWorker a new worker running www/worker.js (the
+ *   protocol: protocol.js); the pool (pool.js) calls it once per worker
  * @property {() => {cpu: WasmModule, gpu: WasmModule|null}} modules the CPU-only module (always
  *   loaded) and the WebGPU one (loaded only when WebGPU is chosen; null if this build has none)
  * @property {string|null} gpuMissing why this build has no WebGPU module, shown with the backend
@@ -22,17 +18,20 @@
  */
 
 const pkg = (file) => new URL(`../../pkg/${file}`, import.meta.url).href;
+let workerUrl = null;
 
 /** @type {Assets} */
 export const assets = {
   mode: 'source',
   createWorker: async () => {
     // A worker from a Blob URL inherits the page's Content-Security-Policy (one loaded from a
-    // URL would get only its own response's), so the privacy policy binds the worker too.
-    const response = await fetch(new URL('../worker.js', import.meta.url));
-    if (!response.ok) throw new Error(`worker.js: HTTP ${response.status}`);
-    const url = URL.createObjectURL(new Blob([await response.text()], { type: 'text/javascript' }));
-    return new Worker(url, { type: 'module', name: 'camformer' });
+    // URL would get only its own response's), so the privacy policy binds the worker too. The
+    // Blob only imports worker.js by its absolute URL: relative imports cannot be resolved
+    // against a blob: URL, and this way worker.js and its modules (protocol.js, worker/) load
+    // as ordinary module scripts, under that inherited policy. One Blob URL serves every
+    // worker of the pool.
+    workerUrl ??= URL.createObjectURL(new Blob([`import ${JSON.stringify(new URL('../worker.js', import.meta.url).href)};\n`], { type: 'text/javascript' }));
+    return new Worker(workerUrl, { type: 'module', name: 'camformer' });
   },
   modules: () => ({
     cpu: { glueUrl: pkg('camformer.js'), wasm: { url: pkg('camformer_bg.wasm') } },

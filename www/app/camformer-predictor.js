@@ -7,16 +7,22 @@
 //   model    URL of a manifest.json whose weights file sits beside it (default: built-in model)
 //   panels   comma-separated panels to show: input, results, ism, motifs, attributions,
 //            variants, design, dream, model (default: all)
+//   workers  Web Workers on the CPU backend, each with its own wasm instance and model, so long
+//            jobs use every core (default: one per core, at most 4; 1-16); WebGPU runs one
 // Properties and methods
-//   ready            Promise: resolves with {backend, manifest, parameterCount, loadMs, ...}
+//   ready            Promise: resolves with {backend, manifest, parameterCount, workers, loadMs, ...}
 //   backend          "webgpu" | "cpu" (null before ready)
+//   workers          the number of workers in use (null before ready); setting it sets the attribute
 //   manifest         the model's manifest (null before ready)
-//   results          the last predictions made in the panels
-//   predict(seqs)    Promise<number[]>, in order
-//   ism(seq, {allPositions, method})  Promise<{construct, reference, start, width, matrix}>
-//   request(type, params)  runs any worker job type (www/worker.js JOBS: predict, ism, variants,
-//                    robustness, design, parse, scan, motifInsert, motifTile, motifPair, attribute,
-//                    dream, ...; the extension point for new wasm functions)
+//   results          the last predictions made in the panels: {records, rejected, notPredicted,
+//                    cancelled: {done, total} | null, ...}; null after an input without a valid sequence
+//   predict(seqs)    Promise<number[]>, in order (split across the workers); a cancelled call
+//                    rejects with a CancelledError whose `partial.predictions` has the ones made
+//   ism(seq, {allPositions, method})  Promise<{construct, reference, start, width, matrix}>;
+//                    a list of sequences gives a list of results (one sequence per worker task)
+//   request(type, params)  runs any worker job type (JOB in app/protocol.js: predict, ism,
+//                    variants, robustness, design, parse, scan, motifInsert, motifTile, motifPair,
+//                    attribute, dream, ...; the extension point for new wasm functions)
 // Events (CustomEvent, detail as said): ready, prediction, ism, robustness, variants, design,
 //   motif {kind, params, result}, attribution, dream, error {message}, progress {done, total, unit}
 
@@ -33,6 +39,9 @@ import { createMotifsPanel } from './panel-motifs.js';
 import { createResultsPanel } from './panel-results.js';
 import { createStatusPanel } from './panel-status.js';
 import { createVariantsPanel } from './panel-variants.js';
+import { CancelledError } from './client.js';
+import { MAX_WORKERS } from './pool.js';
+import { BACKEND, JOB } from './protocol.js';
 
 /** The element's tag name. */
 export const TAG = 'camformer-predictor';
@@ -63,7 +72,7 @@ function stylesheet() {
 
 /** The <camformer-predictor> custom element. */
 export class CamformerPredictor extends HTMLElement {
-  static observedAttributes = ['backend', 'model', 'panels'];
+  static observedAttributes = ['backend', 'model', 'panels', 'workers'];
 
   #app = new App(this);
   #ready = null;
@@ -102,6 +111,17 @@ export class CamformerPredictor extends HTMLElement {
     return this.#app.state.model?.backend ?? null;
   }
 
+  /** @returns {number|null} the workers in use (null before the model is loaded) */
+  get workers() {
+    return this.#app.state.model ? this.#app.workers : null;
+  }
+
+  /** @param {number|string|null} n sets the `workers` attribute (null removes it: the default) */
+  set workers(n) {
+    if (n === null || n === undefined) this.removeAttribute('workers');
+    else this.setAttribute('workers', String(n));
+  }
+
   /** @returns {object|null} the loaded model's manifest */
   get manifest() {
     return this.#app.state.model?.manifest ?? null;
@@ -122,29 +142,38 @@ export class CamformerPredictor extends HTMLElement {
     await this.#ready;
     try {
       const reply = await this.#app.job(
-        'predict',
+        JOB.predict,
         { sequences: sequences.map(String) },
         { label: `Predicting ${sequences.length.toLocaleString('en')} sequences`, cancellable: true },
       );
       const predictions = Array.from(reply.result);
-      this.#app.emit('prediction', { sequences, predictions, elapsedMs: reply.elapsedMs, backend: reply.backend });
+      this.#app.emit('prediction', { sequences, predictions, elapsedMs: reply.elapsedMs, backend: reply.backend, workers: reply.workers });
       return predictions;
     } catch (err) {
+      if (err instanceof CancelledError && err.partial?.computed) {
+        // What was predicted before the cancel, in order; null where nothing was.
+        const { result, computed, done, total } = err.partial;
+        err.partial = { predictions: Array.from(result, (v, i) => (computed[i] ? v : null)), done, total };
+      }
       this.#app.reportError(err, 'predict');
       throw err;
     }
   }
 
   /**
-   * In-silico mutagenesis of one sequence.
-   * @param {string} sequence
+   * In-silico mutagenesis of one sequence, or of a list of them (one sequence per worker task;
+   * the ISM of one sequence is one wasm call, so it runs on one worker).
+   * @param {string|string[]} sequence
    * @param {{allPositions?: boolean, method?: 'fast'|'naive'}} [options]
-   * @returns {Promise<{construct: string, reference: number, start: number, width: number, matrix: number[]}>}
+   * @returns {Promise<object|object[]>} {construct, reference, start, width, matrix}, or a list of them in order
    */
   async ism(sequence, { allPositions = false, method } = {}) {
     await this.#ready;
     try {
-      const reply = await this.#app.job('ism', { sequence: String(sequence), allPositions, method }, { label: 'In-silico mutagenesis' });
+      const many = Array.isArray(sequence);
+      const params = many ? { sequences: sequence.map(String), allPositions, method } : { sequence: String(sequence), allPositions, method };
+      const label = many ? `In-silico mutagenesis of ${sequence.length.toLocaleString('en')} sequences` : 'In-silico mutagenesis';
+      const reply = await this.#app.job(JOB.ism, params, { label, cancellable: many });
       this.#app.emit('ism', { sequence, result: reply.result, elapsedMs: reply.elapsedMs, source: 'api' });
       return reply.result;
     } catch (err) {
@@ -155,7 +184,7 @@ export class CamformerPredictor extends HTMLElement {
 
   /**
    * Runs any job type of the worker (the extension point for new wasm functions).
-   * @param {string} type
+   * @param {string} type a value of JOB (app/protocol.js), e.g. 'variants'
    * @param {object} [params]
    * @returns {Promise<object>} the worker's final reply
    */
@@ -177,7 +206,7 @@ export class CamformerPredictor extends HTMLElement {
     const generation = ++this.#generation;
     if (!this.#settle) this.#newReady(); // a restart after `ready` settled: a fresh promise
     try {
-      const info = await this.#app.start({ backend: this.getAttribute('backend') || 'auto', model: this.getAttribute('model') });
+      const info = await this.#app.start({ backend: this.getAttribute('backend') || BACKEND.auto, model: this.getAttribute('model'), workers: this.#workersAttribute() });
       if (generation !== this.#generation) return;
       const detail = readyDetail(info, this.#app.state.loadMs);
       this.#settle.resolve(detail);
@@ -190,6 +219,17 @@ export class CamformerPredictor extends HTMLElement {
       this.#settle.reject(err);
       this.#settle = null;
     }
+  }
+
+  /** The `workers` attribute as a number, or null for the default (a bad value is said so). */
+  #workersAttribute() {
+    const attr = this.getAttribute('workers');
+    if (attr === null || attr.trim() === '' || attr.trim().toLowerCase() === 'auto') return null;
+    const n = Number(attr);
+    if (Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS) return n;
+    // After start() has cleared the status bar, so the warning stays.
+    queueMicrotask(() => this.#app.status(`workers="${attr}" is not a whole number from 1 to ${MAX_WORKERS}; using the default.`, 'warning'));
+    return null;
   }
 
   #render() {

@@ -1,8 +1,17 @@
-// Small DOM helpers shared by the panels. Everything is built with createElement and
-// properties, never innerHTML with data, so record names cannot inject markup, and never with
-// style attributes, which a strict Content-Security-Policy would block.
+// The helpers the panels and figures share, in one place: building elements and SVG, the
+// common controls, number / backend / file-name formatting, sequence input, and downloads
+// (TSV, SVG, PNG). Everything is built with createElement and properties, never innerHTML with
+// data, so record names cannot inject markup, and never with style attributes, which a strict
+// Content-Security-Policy would block.
+
+import { BACKEND } from './protocol.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** 0-based start of the 80-bp random region in the 110-bp construct (construct 18-97, 1-based). */
+export const REGION_START = 17;
+/** Length of the random region, the part the motif and design tools edit. */
+export const REGION_LENGTH = 80;
 
 /**
  * Creates an HTML element.
@@ -35,6 +44,18 @@ export function s(tag, attrs = {}, ...children) {
   }
   append(el, children);
   return el;
+}
+
+/**
+ * An SVG text label (10 px sans-serif, dark grey, centred unless `attrs` say otherwise).
+ * @param {number} x
+ * @param {number} y
+ * @param {string} text
+ * @param {object} [attrs] more or overriding attributes
+ * @returns {SVGTextElement}
+ */
+export function svgText(x, y, text, attrs = {}) {
+  return s('text', { x, y, 'font-size': 10, 'font-family': 'sans-serif', fill: '#333', 'text-anchor': 'middle', ...attrs, text });
 }
 
 function round3(x) {
@@ -71,6 +92,47 @@ export function replaceChildren(el, ...children) {
 }
 
 /**
+ * A multi-line text box without spell checking (sequences, variant lines).
+ * @param {string} cls
+ * @param {string} label its accessible name
+ * @param {string} placeholder
+ * @param {number} [rows]
+ * @returns {HTMLTextAreaElement}
+ */
+export function textBox(cls, label, placeholder, rows = 2) {
+  return h('textarea', { class: cls, rows, spellcheck: false, placeholder, attrs: { 'aria-label': label } });
+}
+
+/**
+ * A <select> of fixed options.
+ * @param {string} cls
+ * @param {string} label its accessible name
+ * @param {Array<[string, string]>} options [value, text], the first selected
+ * @returns {HTMLSelectElement}
+ */
+export function choice(cls, label, options) {
+  return h('select', { class: cls, attrs: { 'aria-label': label } }, options.map(([value, text]) => h('option', { value, text })));
+}
+
+/**
+ * A table's header row.
+ * @param {string[]} labels
+ * @returns {HTMLTableRowElement}
+ */
+export function headerRow(labels) {
+  return h('tr', {}, labels.map((t) => h('th', { text: t })));
+}
+
+/**
+ * A sequence as typed or pasted: whitespace (line breaks included) dropped, upper case.
+ * @param {string} text
+ * @returns {string}
+ */
+export function cleanSequence(text) {
+  return text.replace(/\s+/g, '').toUpperCase();
+}
+
+/**
  * Offers `content` as a file download (a Blob URL; nothing leaves the machine).
  * @param {string} filename
  * @param {Blob|string} content
@@ -89,6 +151,54 @@ export function download(filename, content, type = 'text/plain') {
 }
 
 /**
+ * Offers TSV text as a download.
+ * @param {string} filename
+ * @param {string} text
+ */
+export function downloadTsv(filename, text) {
+  download(filename, text, 'text/tab-separated-values');
+}
+
+/**
+ * Offers the SVG figure inside `container` as a download (nothing when there is none).
+ * @param {string} filename
+ * @param {Element} container
+ */
+export function downloadSvg(filename, container) {
+  const svg = container.querySelector('svg');
+  if (svg) download(filename, serializeSvg(svg), 'image/svg+xml');
+}
+
+/**
+ * Offers the SVG figure inside `container` as a PNG download (2 px per SVG unit).
+ * @param {string} filename
+ * @param {Element} container
+ * @returns {Promise<void>} rejects when the PNG cannot be made
+ */
+export async function downloadPng(filename, container) {
+  const svg = container.querySelector('svg');
+  if (svg) download(filename, await svgToPng(svg, 2));
+}
+
+/**
+ * Rows of cells as TSV text (one line each, a final newline).
+ * @param {Array<Array<string|number>>} rows
+ * @returns {string}
+ */
+export function tsv(rows) {
+  return rows.map((cells) => cells.join('\t')).join('\n') + '\n';
+}
+
+/**
+ * A name made safe for a file name (at most 60 characters; 'sequence' when nothing is left).
+ * @param {string} name
+ * @returns {string}
+ */
+export function fileSafe(name) {
+  return String(name).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) || 'sequence';
+}
+
+/**
  * Formats a number with a fixed number of decimals; '' for null/NaN.
  * @param {number|null|undefined} x
  * @param {number} [digits]
@@ -96,6 +206,25 @@ export function download(filename, content, type = 'text/plain') {
  */
 export function fmt(x, digits = 3) {
   return x === null || x === undefined || Number.isNaN(x) ? '' : Number(x).toFixed(digits);
+}
+
+/**
+ * Formats a difference with its sign: "+0.0123", "-0.0045".
+ * @param {number} x
+ * @param {number} [digits]
+ * @returns {string}
+ */
+export function fmtSigned(x, digits = 4) {
+  return `${x >= 0 ? '+' : ''}${fmt(x, digits)}`;
+}
+
+/**
+ * Where the model ran, for "... on the GPU (WebGPU)" / "... on the CPU".
+ * @param {string} backend a reply's `backend`
+ * @returns {string}
+ */
+export function backendName(backend) {
+  return backend === BACKEND.webgpu ? 'GPU (WebGPU)' : 'CPU';
 }
 
 /**

@@ -1,9 +1,10 @@
 // SVG figures for in-silico mutagenesis: a sequence logo of per-position importance over a
 // 4 x width heatmap of mutation effects (with an optional motif track above), and the
-// mutational trajectory chart. All styling is
-// in attributes so the SVG exports stand alone (SVG and PNG files look like the page).
+// mutational trajectory chart; also the pieces the other figures share (logo letters, the
+// diverging delta colours and their scale). All styling is in attributes so the SVG exports
+// stand alone (SVG and PNG files look like the page).
 
-import { fmt, s } from './dom.js';
+import { fmt, fmtSigned, s, svgText, tsv } from './dom.js';
 
 /** Row order of the ISM matrix. */
 export const BASES = ['A', 'C', 'G', 'T'];
@@ -54,52 +55,102 @@ function mix(a, b, t) {
   return a.map((v, i) => Math.round(v + (b[i] - v) * t));
 }
 
+/** Swatches in a colour scale (deltaLegend). */
+const LEGEND_STEPS = 21;
+
+/**
+ * The colour scale of deltaColor: swatches `lw` px wide from −maxAbs to +maxAbs starting at
+ * (x, y), with the two ends labelled.
+ * @param {number} x
+ * @param {number} y
+ * @param {number} maxAbs
+ * @param {number} [lw]
+ * @returns {Array<SVGElement|SVGElement[]>} children for s()
+ */
+export function deltaLegend(x, y, maxAbs, lw = 8) {
+  return [
+    Array.from({ length: LEGEND_STEPS }, (_, i) =>
+      s('rect', { x: x + i * lw, y, width: lw, height: 9, fill: deltaColor(-maxAbs + (2 * maxAbs * i) / (LEGEND_STEPS - 1), maxAbs) })),
+    svgText(x - 4, y + 8, `−${fmt(maxAbs, 3)}`, { 'text-anchor': 'end', 'font-size': 9 }),
+    svgText(x + LEGEND_STEPS * lw + 4, y + 8, `+${fmt(maxAbs, 3)}`, { 'text-anchor': 'start', 'font-size': 9 }),
+  ];
+}
+
+/** Width in px of deltaLegend's swatches. */
+export function legendWidth(lw = 8) {
+  return LEGEND_STEPS * lw;
+}
+
+/**
+ * A logo's vertical layout: `scale` (px per unit) and the `axis` y that fit the tallest letter
+ * above the axis and the tallest below it into `height` px from `top`.
+ * @param {ArrayLike<number>} values per position, negative below the axis
+ * @param {number} top
+ * @param {number} height
+ * @param {number} floor the smallest span scaled to `height` (keeps an all-zero logo finite)
+ * @returns {{scale: number, axis: number}}
+ */
+export function logoLayout(values, top, height, floor) {
+  const up = Math.max(0, ...values);
+  const down = Math.max(0, ...Array.from(values, (v) => -v));
+  const scale = height / Math.max(up + down, floor);
+  return { scale, axis: top + up * scale };
+}
+
+/**
+ * One letter of a logo: `base` in a column `cw` px wide at `x`, `value * scale` px tall, above
+ * the axis when the value is positive and flipped below it when negative; null when too small
+ * to see.
+ * @param {string} base
+ * @param {{x: number, axis: number, value: number, scale: number, cw: number}} at
+ * @param {object} attrs class and data attributes
+ * @param {string} title the tooltip
+ * @returns {SVGPathElement|null}
+ */
+export function logoLetter(base, { x, axis, value, scale, cw }, attrs, title) {
+  const height = Math.abs(value) * scale;
+  if (height < 0.05) return null;
+  const transform =
+    value >= 0
+      ? `translate(${fmt(x, 2)} ${fmt(axis - height, 2)}) scale(${cw - 1} ${fmt(height, 3)})`
+      : `translate(${fmt(x, 2)} ${fmt(axis + height, 2)}) scale(${cw - 1} ${fmt(-height, 3)})`;
+  return s('path', { d: GLYPHS[base] ?? GLYPHS.N, fill: BASE_COLORS[base] ?? BASE_COLORS.N, 'fill-rule': 'evenodd', transform, ...attrs }, s('title', { text: title }));
+}
+
 /**
  * The ISM figure: logo on top, heatmap below, colour scale, position axis.
  * Heatmap cells carry data-pos (0-based construct position), data-alt, data-delta; reference
  * cells carry data-ref and a dot.
  * @param {{construct: string, reference: number, start: number, width: number, matrix: ArrayLike<number>}} ism
- * @param {{title?: string, changed?: Set<number>, motifs?: {hits: object[], note: string, pending?: boolean}|null}} [options]
- *   `changed`: positions mutated so far; `motifs`: a motif track above the logo (see motifTrack)
+ * @param {{title?: string, changed?: Set<number>, motifs?: {hits: object[], note: string, hint?: string, pending?: boolean}|null, interactive?: boolean, sequence?: string|null}} [options]
+ *   `changed`: positions mutated so far; `motifs`: a motif track above the logo (see motifTrack);
+ *   `interactive`: the on-screen figure, with how to use it (clicks, hovers); an exported file
+ *   is not interactive and says none of that; `sequence`: a line naming the sequence (exports)
  * @returns {SVGSVGElement}
  */
-export function ismFigure(ism, { title = '', changed = new Set(), motifs = null } = {}) {
+export function ismFigure(ism, { title = '', changed = new Set(), motifs = null, interactive = true, sequence = null } = {}) {
   const cw = 10;
   const ch = 14;
   const left = 30;
   const right = 12;
   const W = left + ism.width * cw + right;
-  const track = motifs ? motifTrack(motifs.hits, { left, cw, start: ism.start, width: ism.width, top: 34, pending: motifs.pending }) : null;
-  const logoTop = track ? 34 + track.height + 8 : 26;
+  // An exported figure names its sequence under the title, so the file says what it shows.
+  const head = sequence ? 13 : 0;
+  const track = motifs ? motifTrack(motifs.hits, { left, cw, start: ism.start, width: ism.width, top: 34 + head, pending: motifs.pending, interactive }) : null;
+  const logoTop = track ? 34 + head + track.height + 8 : 26 + head;
   const logoH = 110;
   const heatTop = logoTop + logoH + 18;
   const H = heatTop + 4 * ch + 64;
   const imp = importance(ism);
   const maxAbs = Math.max(1e-9, ...Array.from(ism.matrix, Math.abs));
-  const text = (x, y, t, attrs = {}) =>
-    s('text', { x, y, 'font-size': 10, 'font-family': 'sans-serif', fill: '#333', 'text-anchor': 'middle', ...attrs, text: t });
 
   // Logo: the reference letter at each position, above the axis when it helps, flipped below
   // when it hurts; shared scale so heights compare across positions.
-  const up = Math.max(0, ...imp);
-  const down = Math.max(0, ...imp.map((v) => -v));
-  const scale = logoH / Math.max(up + down, 1e-9);
-  const axis = logoTop + up * scale;
-  const letters = [];
-  for (let j = 0; j < ism.width; j++) {
+  const { scale, axis } = logoLayout(imp, logoTop, logoH, 1e-9);
+  const letters = Array.from(imp, (value, j) => {
     const base = ism.construct[ism.start + j];
-    const height = Math.abs(imp[j]) * scale;
-    if (height < 0.05) continue;
-    const x = left + j * cw + 0.5;
-    const transform =
-      imp[j] >= 0
-        ? `translate(${fmt(x, 2)} ${fmt(axis - height, 2)}) scale(${cw - 1} ${fmt(height, 3)})`
-        : `translate(${fmt(x, 2)} ${fmt(axis + height, 2)}) scale(${cw - 1} ${fmt(-height, 3)})`;
-    letters.push(
-      s('path', { d: GLYPHS[base] ?? GLYPHS.N, fill: BASE_COLORS[base] ?? BASE_COLORS.N, 'fill-rule': 'evenodd', transform, class: 'cf-logo-letter', 'data-pos': ism.start + j },
-        s('title', { text: `${base}${ism.start + j + 1}: importance ${fmt(imp[j], 4)}` })),
-    );
-  }
+    return logoLetter(base, { x: left + j * cw + 0.5, axis, value, scale, cw }, { class: 'cf-logo-letter', 'data-pos': ism.start + j }, `${base}${ism.start + j + 1}: importance ${fmt(value, 4)}`);
+  });
   const marks = [...changed]
     .filter((p) => p >= ism.start && p < ism.start + ism.width)
     .map((p) => s('path', { d: `M${left + (p - ism.start) * cw + cw / 2},${heatTop - 3} l-3,-6 l6,0 Z`, fill: '#000', class: 'cf-changed' },
@@ -122,7 +173,7 @@ export function ismFigure(ism, { title = '', changed = new Set(), motifs = null 
       } else {
         cells.push(
           s('rect', { x, y, width: cw, height: ch, fill: deltaColor(delta, maxAbs), stroke: '#ffffff', 'stroke-width': 0.3, class: 'cf-cell cf-mut', 'data-pos': pos, 'data-alt': BASES[b], 'data-delta': String(delta) },
-            s('title', { text: `${ref}${pos + 1}${BASES[b]}: ${delta >= 0 ? '+' : ''}${fmt(delta, 4)} (click to apply)` })),
+            s('title', { text: `${ref}${pos + 1}${BASES[b]}: ${fmtSigned(delta)}${interactive ? ' (click to apply)' : ''}` })),
         );
       }
     }
@@ -132,37 +183,30 @@ export function ismFigure(ism, { title = '', changed = new Set(), motifs = null 
   for (let j = 0; j < ism.width; j++) {
     const pos = ism.start + j + 1;
     // Every 10th position, and the first unless it would crowd the next label.
-    if (pos % 10 === 0 || (j === 0 && 10 - (pos % 10) >= 4)) ticks.push(text(left + j * cw + cw / 2, heatTop + 4 * ch + 12, String(pos)));
+    if (pos % 10 === 0 || (j === 0 && 10 - (pos % 10) >= 4)) ticks.push(svgText(left + j * cw + cw / 2, heatTop + 4 * ch + 12, String(pos)));
   }
-  const rowLabels = BASES.map((b, i) => text(left - 8, heatTop + i * ch + ch / 2 + 4, b, { 'font-weight': 'bold', fill: BASE_COLORS[b] }));
+  const rowLabels = BASES.map((b, i) => svgText(left - 8, heatTop + i * ch + ch / 2 + 4, b, { 'font-weight': 'bold', fill: BASE_COLORS[b] }));
 
   // Colour scale.
   const legendY = heatTop + 4 * ch + 24;
-  const steps = 21;
-  const lw = 8;
-  const legendX = W - right - steps * lw - 40;
-  const legend = Array.from({ length: steps }, (_, i) => {
-    const v = -maxAbs + (2 * maxAbs * i) / (steps - 1);
-    return s('rect', { x: legendX + i * lw, y: legendY, width: lw, height: 9, fill: deltaColor(v, maxAbs) });
-  });
+  const legendX = W - right - legendWidth() - 40;
 
   return s(
     'svg',
     { viewBox: `0 0 ${W} ${H}`, class: 'cf-ism-svg', role: 'img', 'aria-label': `ISM heatmap and logo ${title}` },
     s('rect', { x: 0, y: 0, width: W, height: H, fill: '#ffffff' }),
-    text(left, 14, `${title ? `${title} · ` : ''}reference prediction ${fmt(ism.reference, 4)} · importance = reference − mean(mutants)`, { 'text-anchor': 'start', 'font-size': 11 }),
-    track && [text(left, 29, motifs.note, { 'text-anchor': 'start', 'font-size': 9, fill: '#5a6472' }), track.group],
+    svgText(left, 14, `${title ? `${title} · ` : ''}reference prediction ${fmt(ism.reference, 4)} · importance = reference − mean(mutants)`, { 'text-anchor': 'start', 'font-size': 11 }),
+    sequence && svgText(left, 26, `sequence ${sequence}`, { 'text-anchor': 'start', 'font-size': 8, 'font-family': 'monospace', class: 'cf-figure-sequence' }),
+    track && [svgText(left, 29 + head, interactive && motifs.hint ? `${motifs.note}; ${motifs.hint}` : motifs.note, { 'text-anchor': 'start', 'font-size': 9, fill: '#5a6472' }), track.group],
     s('line', { x1: left, y1: axis, x2: left + ism.width * cw, y2: axis, stroke: '#999', 'stroke-width': 0.5 }),
     s('g', { class: 'cf-logo' }, letters),
     marks,
     s('g', { class: 'cf-heatmap' }, cells),
     rowLabels,
     ticks,
-    text(left, legendY + 8, 'position in the 110-bp construct; dot = reference base; click a cell to apply that mutation', { 'text-anchor': 'start', 'font-size': 9 }),
-    legend,
-    text(legendX - 4, legendY + 8, `−${fmt(maxAbs, 3)}`, { 'text-anchor': 'end', 'font-size': 9 }),
-    text(legendX + steps * lw + 4, legendY + 8, `+${fmt(maxAbs, 3)}`, { 'text-anchor': 'start', 'font-size': 9 }),
-    text(legendX + (steps * lw) / 2, legendY + 22, 'Δ prediction (mutant − reference)', { 'font-size': 9 }),
+    svgText(left, legendY + 8, `position in the 110-bp construct; dot = reference base${interactive ? '; click a cell to apply that mutation' : ''}`, { 'text-anchor': 'start', 'font-size': 9 }),
+    deltaLegend(legendX, legendY, maxAbs),
+    svgText(legendX + legendWidth() / 2, legendY + 22, 'Δ prediction (mutant − reference)', { 'font-size': 9 }),
   );
 }
 
@@ -182,7 +226,7 @@ export function trajectorySvg(steps) {
   const x = (i) => m.left + (steps.length > 1 ? (i * (W - m.left - m.right)) / (steps.length - 1) : (W - m.left - m.right) / 2);
   const y = (v) => m.top + (1 - (v - lo) / span) * (H - m.top - m.bottom);
   const pts = steps.map((st, i) => (st.reference === null || st.reference === undefined ? null : [x(i), y(st.reference), st, i])).filter(Boolean);
-  const label = (px, py, t, anchor = 'middle') => s('text', { x: px, y: py, 'font-size': 9, 'font-family': 'sans-serif', fill: '#333', 'text-anchor': anchor, text: t });
+  const label = (px, py, t, anchor = 'middle') => svgText(px, py, t, { 'font-size': 9, 'text-anchor': anchor });
   return s(
     'svg',
     { viewBox: `0 0 ${W} ${H}`, class: 'cf-trajectory-svg', role: 'img', 'aria-label': 'Prediction along the mutational trajectory' },
@@ -205,17 +249,17 @@ export function trajectorySvg(steps) {
  * @returns {string}
  */
 export function ismTsv(ism, name) {
-  const lines = ['name\tposition\tref\talt\tdelta'];
+  const rows = [['name', 'position', 'ref', 'alt', 'delta']];
   const safe = String(name).replace(/[\t\n\r]/g, ' ');
   for (let j = 0; j < ism.width; j++) {
     const pos = ism.start + j;
     const ref = ism.construct[pos];
     for (let b = 0; b < 4; b++) {
       if (BASES[b] === ref) continue;
-      lines.push(`${safe}\t${pos + 1}\t${ref}\t${BASES[b]}\t${Number(ism.matrix[b * ism.width + j]).toFixed(6)}`);
+      rows.push([safe, pos + 1, ref, BASES[b], Number(ism.matrix[b * ism.width + j]).toFixed(6)]);
     }
   }
-  return lines.join('\n') + '\n';
+  return tsv(rows);
 }
 
 /**
@@ -256,8 +300,7 @@ export function deltaHistogramSvg(deltas, threshold) {
   const ph = H - m.top - m.bottom;
   const x = (v) => m.left + ((v + reach) / (2 * reach)) * pw;
   const bw = pw / bins;
-  const label = (px, py, text, anchor = 'middle') =>
-    s('text', { x: px, y: py, 'font-size': 10, 'font-family': 'sans-serif', 'text-anchor': anchor, fill: '#333', text });
+  const label = (px, py, text, anchor = 'middle') => svgText(px, py, text, { 'text-anchor': anchor });
   const bars = counts.map((c, i) => {
     const lo = -reach + i * width;
     const hi = lo + width;
@@ -310,7 +353,7 @@ function colorOf(id) {
  * track carries data-state ('scanning' while `pending`, else 'done'), data-hits, data-shown.
  * @returns {{group: SVGGElement, height: number, shown: number}}
  */
-export function motifTrack(hits, { left, cw, start, width, top, pending = false }) {
+export function motifTrack(hits, { left, cw, start, width, top, pending = false, interactive = true }) {
   const lanes = [];
   const boxes = [];
   const sorted = [...hits].sort((x, y) => x.from - y.from || x.pValue - y.pValue);
@@ -350,7 +393,7 @@ export function motifTrack(hits, { left, cw, start, width, top, pending = false 
         'data-matched': hit.matched,
       },
       s('title', {
-        text: `${hit.motifId}${hit.altId ? ` ${hit.altId}` : ''} (${hit.strand} strand), construct ${hit.from + 1}-${hit.to}\nscore ${fmt(hit.score, 2)}, p = ${hit.pValue.toExponential(2)}\nmatched ${hit.matched}\nclick: ablate it in the Motifs panel`,
+        text: `${hit.motifId}${hit.altId ? ` ${hit.altId}` : ''} (${hit.strand} strand), construct ${hit.from + 1}-${hit.to}\nscore ${fmt(hit.score, 2)}, p = ${hit.pValue.toExponential(2)}\nmatched ${hit.matched}${interactive ? '\nclick: ablate it in the Motifs panel' : ''}`,
       }),
       s('path', { d, fill: colorOf(hit.motifId), stroke: '#5a6472', 'stroke-width': 0.6 }),
       name && s('text', { x: x + (hit.strand === '-' ? tip + (w - tip) / 2 : (w - tip) / 2), y: y + 9.5, 'font-size': 9, 'font-family': 'sans-serif', 'text-anchor': 'middle', fill: '#1d2433', 'pointer-events': 'none', text: name }),

@@ -2,11 +2,8 @@
 // strands), and the pair-interaction heatmap over a set of motifs. Styling is in attributes,
 // so SVG and PNG exports look like the page.
 
-import { fmt, s } from './dom.js';
-import { deltaColor } from './ism-plots.js';
-
-const label = (x, y, text, attrs = {}) =>
-  s('text', { x, y, 'font-size': 10, 'font-family': 'sans-serif', fill: '#333', 'text-anchor': 'middle', ...attrs, text });
+import { fmt, fmtSigned, s, svgText as label } from './dom.js';
+import { deltaColor, deltaLegend } from './ism-plots.js';
 
 /** Round axis ticks between lo and hi. */
 function ticks(lo, hi, count = 5) {
@@ -42,7 +39,7 @@ export function tileSvg(tiling) {
       s('polyline', { points: pts.map((p) => `${fmt(x(p.position), 2)},${fmt(y(p.prediction), 2)}`).join(' '), fill: 'none', stroke: colors[strand], 'stroke-width': 1.4 }),
       pts.map((p) =>
         s('circle', { cx: x(p.position), cy: y(p.prediction), r: 2, fill: colors[strand], class: 'cf-tile-point', 'data-position': p.position, 'data-strand': strand, 'data-prediction': String(p.prediction) },
-          s('title', { text: `${tiling.site.label} ${strand} at ${p.position}: ${fmt(p.prediction, 4)} (Δ ${p.delta >= 0 ? '+' : ''}${fmt(p.delta, 4)})` }))),
+          s('title', { text: `${tiling.site.label} ${strand} at ${p.position}: ${fmt(p.prediction, 4)} (Δ ${fmtSigned(p.delta)})` }))),
     ];
   });
   const yTicks = ticks(lo, hi).map((v) => [
@@ -104,8 +101,6 @@ export function matrixSvg(matrix, nameOf = (id) => id) {
       if (cell >= 36) cells.push(label(cx + cell / 2, cy + cell / 2 + 3, fmt(v, 3), { 'font-size': 9, 'pointer-events': 'none' }));
     }),
   );
-  const steps = 21;
-  const lw = 9;
   const ly = top + k * cell + 18;
   return s(
     'svg',
@@ -120,9 +115,6 @@ export function matrixSvg(matrix, nameOf = (id) => id) {
     names.map((n, i) => label(left - 5, top + i * cell + cell / 2 + 3, n, { 'text-anchor': 'end', 'font-size': 9 })),
     label(10, top + (k * cell) / 2, 'slot A (1-40)', { transform: `rotate(-90 10 ${top + (k * cell) / 2})`, 'font-size': 9 }),
     cells,
-    Array.from({ length: steps }, (_, i) =>
-      s('rect', { x: left + 40 + i * lw, y: ly, width: lw, height: 9, fill: deltaColor(-maxAbs + (2 * maxAbs * i) / (steps - 1), maxAbs) })),
-    label(left + 36, ly + 8, `−${fmt(maxAbs, 3)}`, { 'text-anchor': 'end', 'font-size': 9 }),
-    label(left + 44 + steps * lw, ly + 8, `+${fmt(maxAbs, 3)}`, { 'text-anchor': 'start', 'font-size': 9 }),
+    deltaLegend(left + 40, ly, maxAbs, 9),
   );
 }

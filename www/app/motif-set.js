@@ -3,6 +3,7 @@
 // in IndexedDB, like user weights). A change is announced with the app's `motifs` event.
 
 import { h, messageBox, showMessage } from './dom.js';
+import { JOB } from './protocol.js';
 import * as store from './store.js';
 
 const KEY = 'motifs';
@@ -35,7 +36,7 @@ class MotifSet {
   async refresh() {
     await this.restored;
     try {
-      this.list = (await this.app.job('motifList', { motifs: this.text }, { quiet: true })).result;
+      this.list = (await this.app.job(JOB.motifList, { motifs: this.text }, { quiet: true })).result;
     } catch (err) {
       if (!this.text) return;
       this.app.status(`The motif file kept in this browser (${this.name}) did not load (${err.message}); using the shipped motifs.`, 'warning');
@@ -47,7 +48,7 @@ class MotifSet {
 
   /** Uses a MEME file's text; throws (nothing changes) when it does not parse. */
   async use(name, text) {
-    const list = (await this.app.job('motifList', { motifs: text }, { quiet: true })).result;
+    const list = (await this.app.job(JOB.motifList, { motifs: text }, { quiet: true })).result;
     if (!list.length) throw new Error(`${name}: no motifs in this file`);
     Object.assign(this, { name, text, list });
     const kept = await store.setSetting(KEY, { name, text });

@@ -5,8 +5,9 @@
 // over a per-channel heatmap (A, C, G, T and Mini's purine flag); SVG, PNG, TSV.
 
 import { CancelledError } from './client.js';
-import { download, fmt, fmtMs, h, messageBox, replaceChildren, s, serializeSvg, showMessage, svgToPng } from './dom.js';
-import { BASE_COLORS, GLYPHS, deltaColor } from './ism-plots.js';
+import { REGION_LENGTH, REGION_START, backendName, choice, cleanSequence, downloadPng, downloadSvg, downloadTsv, fileSafe, fmt, fmtMs, h, messageBox, replaceChildren, s, showMessage, svgText, textBox, tsv } from './dom.js';
+import { BASE_COLORS, deltaColor, deltaLegend, legendWidth, logoLayout, logoLetter } from './ism-plots.js';
+import { JOB } from './protocol.js';
 
 const CHANNELS = ['A', 'C', 'G', 'T', 'purine'];
 
@@ -16,20 +17,12 @@ const CHANNELS = ['A', 'C', 'G', 'T', 'purine'];
  * @returns {{element: HTMLElement}}
  */
 export function createAttributionsPanel(app) {
-  const sequence = h('textarea', {
-    class: 'cf-attr-sequence',
-    rows: 2,
-    spellcheck: false,
-    placeholder: 'A sequence (80-bp random region or 110-bp construct); choose one in the predictions table',
-    attrs: { 'aria-label': 'Sequence for the attributions' },
-  });
-  const method = h(
-    'select',
-    { class: 'cf-attr-method', attrs: { 'aria-label': 'Attribution method' } },
-    h('option', { value: 'gradcam', text: 'Grad-CAM (the authors’)' }),
-    h('option', { value: 'grad-x-input', text: 'gradient × input' }),
-  );
-  const layer = h('select', { class: 'cf-attr-layer', attrs: { 'aria-label': 'Grad-CAM block' } });
+  const sequence = textBox('cf-attr-sequence', 'Sequence for the attributions', 'A sequence (80-bp random region or 110-bp construct); choose one in the predictions table');
+  const method = choice('cf-attr-method', 'Attribution method', [
+    ['gradcam', 'Grad-CAM (the authors’)'],
+    ['grad-x-input', 'gradient × input'],
+  ]);
+  const layer = choice('cf-attr-layer', 'Grad-CAM block', []);
   const run = h('button', { type: 'button', class: 'cf-primary cf-attr-run', text: 'Attribute' });
   const note = h('span', { class: 'cf-latency cf-attr-latency' });
   const explain = h('p', { class: 'cf-hint cf-attr-explain' });
@@ -70,7 +63,7 @@ export function createAttributionsPanel(app) {
   });
 
   const attribute = async () => {
-    const seq = sequence.value.replace(/\s+/g, '').toUpperCase();
+    const seq = cleanSequence(sequence.value);
     if (!seq) {
       showMessage(error, 'Type or paste a sequence, or choose one in the predictions table.');
       return;
@@ -80,11 +73,11 @@ export function createAttributionsPanel(app) {
     note.textContent = 'running…';
     run.disabled = true;
     try {
-      const reply = await app.job('attribute', params, { label: 'Attributions' });
+      const reply = await app.job(JOB.attribute, params, { label: 'Attributions' });
       if (mine !== ticket) return;
       showMessage(error);
       last = { name, params, result: reply.result };
-      note.textContent = `${fmtMs(reply.elapsedMs)} on the ${reply.backend === 'webgpu' ? 'GPU (WebGPU)' : 'CPU'}`;
+      note.textContent = `${fmtMs(reply.elapsedMs)} on the ${backendName(reply.backend)}`;
       replaceChildren(figure, attributionSvg(reply.result, { title: name, block: params.layer }));
       figure.hidden = false;
       for (const b of exports) b.disabled = false;
@@ -110,23 +103,21 @@ export function createAttributionsPanel(app) {
   });
   sequence.addEventListener('input', () => (name = 'sequence'));
 
-  const file = (ext) => `camformer-${last.params.method}-${String(last.name).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60)}.${ext}`;
+  const file = (ext) => `camformer-${last.params.method}-${fileSafe(last.name)}.${ext}`;
   const [svgButton, pngButton, tsvButton] = exports;
   svgButton.addEventListener('click', () => {
-    const svg = figure.querySelector('svg');
-    if (svg && last) download(file('svg'), serializeSvg(svg), 'image/svg+xml');
+    if (last) downloadSvg(file('svg'), figure);
   });
   pngButton.addEventListener('click', async () => {
-    const svg = figure.querySelector('svg');
-    if (!svg || !last) return;
+    if (!last) return;
     try {
-      download(file('png'), await svgToPng(svg, 2));
+      await downloadPng(file('png'), figure);
     } catch (err) {
       showMessage(error, app.reportError(err, 'png'));
     }
   });
   tsvButton.addEventListener('click', () => {
-    if (last) download(file('tsv'), attributionTsv(last.result), 'text/tab-separated-values');
+    if (last) downloadTsv(file('tsv'), attributionTsv(last.result));
   });
 
   return { element };
@@ -140,9 +131,9 @@ export function createAttributionsPanel(app) {
  */
 export function attributionTsv(r) {
   const names = CHANNELS.slice(0, r.channels);
-  const lines = [['position', 'base', 'per_position', ...names].join('\t')];
-  for (let p = 0; p < 110; p++) lines.push([p + 1, r.construct?.[p] ?? '', r.perPosition[p].toFixed(6), ...names.map((_, c) => r.values[c * 110 + p].toFixed(6))].join('\t'));
-  return `${lines.join('\n')}\n`;
+  const rows = [['position', 'base', 'per_position', ...names]];
+  for (let p = 0; p < 110; p++) rows.push([p + 1, r.construct?.[p] ?? '', r.perPosition[p].toFixed(6), ...names.map((_, c) => r.values[c * 110 + p].toFixed(6))]);
+  return tsv(rows);
 }
 
 /** The figure: logo of the per-position values over the channel heatmap (r.construct: the reference bases). */
@@ -158,24 +149,12 @@ function attributionSvg(r, { title, block }) {
   const H = heatTop + r.channels * ch + 58;
   const per = r.perPosition;
   const construct = r.construct ?? '';
-  const up = Math.max(0, ...per);
-  const down = Math.max(0, ...per.map((v) => -v));
-  const scale = logoH / Math.max(up + down, 1e-12);
-  const axis = logoTop + up * scale;
+  const { scale, axis } = logoLayout(per, logoTop, logoH, 1e-12);
   const maxAbs = Math.max(1e-12, ...r.values.map(Math.abs));
-  const text = (x, y, t, attrs = {}) => s('text', { x, y, 'font-size': 10, 'font-family': 'sans-serif', fill: '#333', 'text-anchor': 'middle', ...attrs, text: t });
   const letters = [];
   for (let p = 0; p < 110; p++) {
     const base = construct[p] ?? 'N';
-    const height = Math.abs(per[p]) * scale;
-    if (height < 0.05) continue;
-    const x = left + p * cw + 0.5;
-    const transform =
-      per[p] >= 0 ? `translate(${fmt(x, 2)} ${fmt(axis - height, 2)}) scale(${cw - 1} ${fmt(height, 3)})` : `translate(${fmt(x, 2)} ${fmt(axis + height, 2)}) scale(${cw - 1} ${fmt(-height, 3)})`;
-    letters.push(
-      s('path', { d: GLYPHS[base] ?? GLYPHS.N, fill: BASE_COLORS[base] ?? BASE_COLORS.N, 'fill-rule': 'evenodd', transform, class: 'cf-attr-letter', 'data-pos': p + 1 },
-        s('title', { text: `${base}${p + 1}: ${fmt(per[p], 4)}` })),
-    );
+    letters.push(logoLetter(base, { x: left + p * cw + 0.5, axis, value: per[p], scale, cw }, { class: 'cf-attr-letter', 'data-pos': p + 1 }, `${base}${p + 1}: ${fmt(per[p], 4)}`));
   }
   const cells = [];
   for (let c = 0; c < r.channels; c++) {
@@ -190,11 +169,9 @@ function attributionSvg(r, { title, block }) {
     }
   }
   const ticks = [];
-  for (let p = 10; p <= 110; p += 10) ticks.push(text(left + (p - 0.5) * cw, heatTop + r.channels * ch + 12, String(p)));
-  const region = [17, 97].map((p) => s('line', { x1: left + p * cw, y1: logoTop, x2: left + p * cw, y2: heatTop + r.channels * ch, stroke: '#9aa5b1', 'stroke-dasharray': '2 2' }));
-  const steps = 21;
-  const lw = 8;
-  const lx = W - right - steps * lw - 40;
+  for (let p = 10; p <= 110; p += 10) ticks.push(svgText(left + (p - 0.5) * cw, heatTop + r.channels * ch + 12, String(p)));
+  const region = [REGION_START, REGION_START + REGION_LENGTH].map((p) => s('line', { x1: left + p * cw, y1: logoTop, x2: left + p * cw, y2: heatTop + r.channels * ch, stroke: '#9aa5b1', 'stroke-dasharray': '2 2' }));
+  const lx = W - right - legendWidth() - 40;
   const ly = heatTop + r.channels * ch + 24;
   const what =
     r.method === 'gradcam'
@@ -204,17 +181,15 @@ function attributionSvg(r, { title, block }) {
     'svg',
     { viewBox: `0 0 ${W} ${H}`, class: 'cf-attr-svg', role: 'img', 'aria-label': `${what} of ${title}` },
     s('rect', { x: 0, y: 0, width: W, height: H, fill: '#fff' }),
-    text(left, 14, `${title} · prediction ${fmt(r.prediction, 4)} · ${what}`, { 'text-anchor': 'start', 'font-size': 11 }),
-    text(left - 6, logoTop + 8, r.method === 'gradcam' ? 'mean' : 'sum', { 'text-anchor': 'end', 'font-size': 9 }),
+    svgText(left, 14, `${title} · prediction ${fmt(r.prediction, 4)} · ${what}`, { 'text-anchor': 'start', 'font-size': 11 }),
+    svgText(left - 6, logoTop + 8, r.method === 'gradcam' ? 'mean' : 'sum', { 'text-anchor': 'end', 'font-size': 9 }),
     region,
     s('line', { x1: left, y1: axis, x2: left + 110 * cw, y2: axis, stroke: '#999', 'stroke-width': 0.5 }),
     s('g', { class: 'cf-attr-logo' }, letters),
     s('g', { class: 'cf-attr-heatmap' }, cells),
-    CHANNELS.slice(0, r.channels).map((b, c) => text(left - 6, heatTop + c * ch + ch / 2 + 3.5, b, { 'text-anchor': 'end', 'font-weight': 'bold', fill: BASE_COLORS[b] ?? '#333', 'font-size': 9 })),
+    CHANNELS.slice(0, r.channels).map((b, c) => svgText(left - 6, heatTop + c * ch + ch / 2 + 3.5, b, { 'text-anchor': 'end', 'font-weight': 'bold', fill: BASE_COLORS[b] ?? '#333', 'font-size': 9 })),
     ticks,
-    text(left, ly + 8, 'position in the 110-bp construct (dashed: random region 18-97); dot = reference base', { 'text-anchor': 'start', 'font-size': 9 }),
-    Array.from({ length: steps }, (_, i) => s('rect', { x: lx + i * lw, y: ly, width: lw, height: 9, fill: deltaColor(-maxAbs + (2 * maxAbs * i) / (steps - 1), maxAbs) })),
-    text(lx - 4, ly + 8, `−${fmt(maxAbs, 3)}`, { 'text-anchor': 'end', 'font-size': 9 }),
-    text(lx + steps * lw + 4, ly + 8, `+${fmt(maxAbs, 3)}`, { 'text-anchor': 'start', 'font-size': 9 }),
+    svgText(left, ly + 8, 'position in the 110-bp construct (dashed: random region 18-97); dot = reference base', { 'text-anchor': 'start', 'font-size': 9 }),
+    deltaLegend(lx, ly, maxAbs),
   );
 }

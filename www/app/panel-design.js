@@ -5,13 +5,10 @@
 // highlighted, "ISM" sends a sequence to the ISM panel) and a line plot; TSV export.
 
 import { CancelledError } from './client.js';
-import { download, fmt, fmtMs, h, messageBox, replaceChildren, showMessage } from './dom.js';
+import { REGION_LENGTH as REGION, REGION_START, choice, cleanSequence, downloadTsv, fmt, fmtMs, fmtSigned, h, headerRow, messageBox, replaceChildren, showMessage, textBox, tsv } from './dom.js';
 import { trajectorySvg } from './ism-plots.js';
+import { JOB } from './protocol.js';
 
-/** Length of the random region, the only part design edits. */
-const REGION = 80;
-/** 0-based start of the random region in the 110-bp construct. */
-const REGION_START = 17;
 const DEFAULTS = { goal: 'maximize', maxEdits: 10, beamWidth: 1 };
 
 /**
@@ -20,19 +17,11 @@ const DEFAULTS = { goal: 'maximize', maxEdits: 10, beamWidth: 1 };
  * @returns {{element: HTMLElement}}
  */
 export function createDesignPanel(app) {
-  const sequence = h('textarea', {
-    class: 'cf-design-sequence',
-    rows: 2,
-    spellcheck: false,
-    placeholder: 'Starting sequence (80-bp random region or 110-bp construct); choose one in the predictions table',
-    attrs: { 'aria-label': 'Starting sequence for the design' },
-  });
-  const goal = h(
-    'select',
-    { class: 'cf-design-goal', attrs: { 'aria-label': 'Design goal' } },
-    h('option', { value: 'maximize', text: 'maximize expression' }),
-    h('option', { value: 'minimize', text: 'minimize expression' }),
-  );
+  const sequence = textBox('cf-design-sequence', 'Starting sequence for the design', 'Starting sequence (80-bp random region or 110-bp construct); choose one in the predictions table');
+  const goal = choice('cf-design-goal', 'Design goal', [
+    ['maximize', 'maximize expression'],
+    ['minimize', 'minimize expression'],
+  ]);
   const maxEdits = h('input', { type: 'number', class: 'cf-design-max-edits', min: 1, max: REGION, step: 1, value: String(DEFAULTS.maxEdits), attrs: { 'aria-label': 'Most edits' } });
   const beam = h('input', { type: 'number', class: 'cf-design-beam', min: 1, max: 64, step: 1, value: String(DEFAULTS.beamWidth), attrs: { 'aria-label': 'Beam width' } });
   const frozen = h('input', {
@@ -51,7 +40,7 @@ export function createDesignPanel(app) {
   const chart = h('div', { class: 'cf-trajectory cf-design-chart' });
   const table = h('table', { class: 'cf-table cf-design-table' });
   const wrap = h('div', { class: 'cf-table-wrap', hidden: true }, table);
-  const tsv = h('button', { type: 'button', class: 'cf-design-tsv', text: 'Download TSV', disabled: true });
+  const tsvButton = h('button', { type: 'button', class: 'cf-design-tsv', text: 'Download TSV', disabled: true });
 
   const element = h(
     'div',
@@ -75,7 +64,7 @@ export function createDesignPanel(app) {
     error,
     chart,
     wrap,
-    h('div', { class: 'cf-row' }, tsv),
+    h('div', { class: 'cf-row' }, tsvButton),
   );
 
   let running = null; // {id} of the design job in progress
@@ -149,7 +138,7 @@ export function createDesignPanel(app) {
         return;
       }
       try {
-        const reply = await app.job('parse', { text }, { quiet: true });
+        const reply = await app.job(JOB.parse, { text }, { quiet: true });
         if (mine !== parseTicket) return;
         const record = reply.result.records[0];
         region = record ? record.construct.slice(REGION_START, REGION_START + REGION) : '';
@@ -167,7 +156,7 @@ export function createDesignPanel(app) {
     refreshRegion();
   });
   app.addEventListener('results', (e) => {
-    if (!sequence.value.trim() && e.detail.records.length && !running) {
+    if (!sequence.value.trim() && e.detail?.records.length && !running) {
       sequence.value = e.detail.records[0].construct;
       refreshRegion();
     }
@@ -188,7 +177,7 @@ export function createDesignPanel(app) {
 
   start.addEventListener('click', async () => {
     showMessage(error);
-    const seq = sequence.value.replace(/\s+/g, '').toUpperCase();
+    const seq = cleanSequence(sequence.value);
     if (!seq) {
       showMessage(error, 'Give a starting sequence (or choose one in the predictions table).');
       return;
@@ -217,7 +206,7 @@ export function createDesignPanel(app) {
     progress.value = 0;
     status.textContent = `0 of ${edits} steps`;
     try {
-      const reply = await app.job('design', params, {
+      const reply = await app.job(JOB.design, params, {
         label: 'Designing',
         cancellable: true,
         onId: (id) => (job.id = id),
@@ -261,7 +250,7 @@ export function createDesignPanel(app) {
     result = state;
     const steps = state.trajectory;
     const first = steps[0];
-    const head = h('tr', {}, ['edits', 'edit', 'prediction', 'Δ from start', 'sequence (edited bases marked)', ''].map((t) => h('th', { text: t })));
+    const head = headerRow(['edits', 'edit', 'prediction', 'Δ from start', 'sequence (edited bases marked)', '']);
     const rows = steps.map((st) => {
       const delta = st.prediction - first.prediction;
       return h(
@@ -270,7 +259,7 @@ export function createDesignPanel(app) {
         h('td', { class: 'cf-num', text: st.edits }),
         h('td', { class: 'cf-design-edit', text: st.edit ?? 'start' }),
         h('td', { class: 'cf-num cf-design-prediction', text: fmt(st.prediction, 4), data: { value: String(st.prediction) } }),
-        h('td', { class: `cf-num ${delta >= 0 ? 'cf-up' : 'cf-down'}`, text: st.edits ? `${delta >= 0 ? '+' : ''}${fmt(delta, 4)}` : '' }),
+        h('td', { class: `cf-num ${delta >= 0 ? 'cf-up' : 'cf-down'}`, text: st.edits ? fmtSigned(delta) : '' }),
         h('td', { class: 'cf-seq-view' }, marked(st.sequence, first.sequence)),
         h('td', {}, h('button', { type: 'button', class: 'cf-ism-button cf-design-ism', text: 'ISM', title: 'Send this sequence to in-silico mutagenesis' })),
       );
@@ -278,7 +267,7 @@ export function createDesignPanel(app) {
     replaceChildren(table, h('thead', {}, head), h('tbody', {}, rows));
     wrap.hidden = false;
     replaceChildren(chart, trajectorySvg(steps.map((st) => ({ label: st.edit ?? 'start', reference: st.prediction }))));
-    tsv.disabled = false;
+    tsvButton.disabled = false;
   };
 
   table.addEventListener('click', (e) => {
@@ -288,8 +277,8 @@ export function createDesignPanel(app) {
     if (st) app.select({ name: st.edits ? `design, ${st.edits} edits` : 'design start', sequence: st.sequence, target: 'ism' });
   });
 
-  tsv.addEventListener('click', () => {
-    if (result) download('camformer-design.tsv', designTsv(result), 'text/tab-separated-values');
+  tsvButton.addEventListener('click', () => {
+    if (result) downloadTsv('camformer-design.tsv', designTsv(result));
   });
 
   renderStrip();
@@ -327,9 +316,7 @@ function finishedText(state, params, elapsedMs) {
  * @returns {string}
  */
 export function designTsv(state) {
-  const lines = ['edits\tedit\tprediction\tsequence'];
-  for (const st of state.trajectory) lines.push([st.edits, st.edit ?? '', st.prediction.toFixed(6), st.sequence].join('\t'));
-  return lines.join('\n') + '\n';
+  return tsv([['edits', 'edit', 'prediction', 'sequence'], ...state.trajectory.map((st) => [st.edits, st.edit ?? '', st.prediction.toFixed(6), st.sequence])]);
 }
 
 /**

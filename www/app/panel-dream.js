@@ -5,7 +5,8 @@
 // read by the worker (File.text()), never on the page's main thread.
 
 import { CancelledError } from './client.js';
-import { download, fmt, fmtMs, h, messageBox, replaceChildren, showMessage } from './dom.js';
+import { choice, downloadTsv, fmt, fmtMs, h, headerRow, messageBox, replaceChildren, showMessage, tsv } from './dom.js';
+import { JOB } from './protocol.js';
 
 /** The official subsets and weights (PearsonScore = Σ w r² / Σ w, SpearmanScore = Σ w ρ / Σ w). */
 const WEIGHTS = { all: 1, high: 0.3, low: 0.3, yeast: 0.3, random: 0.3, challenging: 0.5, SNVs: 1.25, motif_perturbation: 0.3, motif_tiling: 0.4 };
@@ -21,12 +22,10 @@ export function createDreamPanel(app) {
   const predictions = fileInput('cf-dream-predictions', 'Predictions file');
   const measured = fileInput('cf-dream-measured', 'Measured values file');
   const pairFiles = Object.fromEntries(PAIRS.map((p) => [p, fileInput(`cf-dream-pairs-${p}`, `${p} pair list`)]));
-  const rule = h(
-    'select',
-    { class: 'cf-dream-rule', attrs: { 'aria-label': 'Which pairs are private' } },
-    h('option', { value: 'any-public-index', text: 'a pair is private when neither sequence is public' }),
-    h('option', { value: 'public-pair', text: 'a pair is private unless the pair (or its alt) is public' }),
-  );
+  const rule = choice('cf-dream-rule', 'Which pairs are private', [
+    ['any-public-index', 'a pair is private when neither sequence is public'],
+    ['public-pair', 'a pair is private unless the pair (or its alt) is public'],
+  ]);
   const run = h('button', { type: 'button', class: 'cf-primary cf-dream-run', text: 'Score' });
   const cancel = h('button', { type: 'button', class: 'cf-dream-cancel', text: 'Cancel', disabled: true });
   const busy = h('progress', { class: 'cf-dream-busy', hidden: true });
@@ -35,7 +34,7 @@ export function createDreamPanel(app) {
   const summary = h('p', { class: 'cf-summary cf-dream-summary', hidden: true });
   const tables = h('div', { class: 'cf-dream-tables' });
   const published = h('div', { class: 'cf-dream-published' });
-  const tsv = h('button', { type: 'button', class: 'cf-dream-tsv', text: 'Download TSV', disabled: true });
+  const tsvButton = h('button', { type: 'button', class: 'cf-dream-tsv', text: 'Download TSV', disabled: true });
 
   const element = h(
     'div',
@@ -43,7 +42,7 @@ export function createDreamPanel(app) {
     h('h2', { text: 'DREAM score' }),
     h('p', {
       class: 'cf-hint',
-      text: 'The official score of the Random Promoter DREAM Challenge 2022: PearsonScore = Σ w·r² / 4.65 and SpearmanScore = Σ w·ρ / 4.65 over nine subsets (paired subsets correlate alt − ref differences). Predictions: one number per line in test order (71,103 lines), idx<TAB>prediction, or a TSV with idx and prediction columns. The public leaderboard’s measured values are built in; for the private score give your copy of the measured test values (a TSV with idx, expr and the flag columns high, low, yeast, random, challenging, public, like dream_test_dev.tsv) and the pair lists (alt_pos ref_pos [public]). Files are read here, in a worker; nothing is uploaded.',
+      text: 'The official score of the Random Promoter DREAM Challenge 2022: PearsonScore = Σ w·r² / 4.65 and SpearmanScore = Σ w·ρ / 4.65 over nine subsets (paired subsets correlate alt − ref differences). Predictions: either one number per line for all 71,103 test sequences in test order, or idx<TAB>prediction lines (or a TSV with idx and prediction columns) naming each prediction’s test index; a shorter list without indices cannot be matched to the test set. The public leaderboard’s measured values are built in; for the private score give your copy of the measured test values (a TSV with idx, expr and the flag columns high, low, yeast, random, challenging, public, like dream_test_dev.tsv) and the pair lists (alt_pos ref_pos [public]). Files are read here, in a worker; nothing is uploaded.',
     }),
     h('div', { class: 'cf-dream-files' },
       h('label', {}, 'predictions ', predictions),
@@ -54,7 +53,7 @@ export function createDreamPanel(app) {
     summary,
     tables,
     published,
-    h('div', { class: 'cf-row' }, tsv),
+    h('div', { class: 'cf-row' }, tsvButton),
   );
 
   let running = null;
@@ -79,7 +78,7 @@ export function createDreamPanel(app) {
     status.dataset.state = 'running';
     status.textContent = 'starting…';
     try {
-      const reply = await app.job('dream', params, {
+      const reply = await app.job(JOB.dream, params, {
         label: 'DREAM score',
         cancellable: true,
         onId: (id) => (job.id = id),
@@ -93,7 +92,7 @@ export function createDreamPanel(app) {
     } catch (err) {
       status.dataset.state = err instanceof CancelledError ? 'cancelled' : 'error';
       status.textContent = err instanceof CancelledError ? 'Cancelled.' : '';
-      if (!(err instanceof CancelledError)) showMessage(error, app.reportError(err, 'dream'));
+      if (!(err instanceof CancelledError)) showMessage(error, explain(app.reportError(err, 'dream')));
     } finally {
       running = null;
       run.disabled = false;
@@ -120,30 +119,47 @@ export function createDreamPanel(app) {
       h('h3', { text: 'Beside the published numbers' }),
       h('div', { class: 'cf-table-wrap' },
         h('table', { class: 'cf-table cf-dream-compare' },
-          h('thead', {}, h('tr', {}, ['', 'PearsonScore', 'SpearmanScore', 'r² (all)', 'ρ (all)'].map((t) => h('th', { text: t })))),
+          h('thead', {}, headerRow(['', 'PearsonScore', 'SpearmanScore', 'r² (all)', 'ρ (all)'])),
           h('tbody', {},
             [...mine, ...entries].map(([label, v], i) =>
               h('tr', { class: i < 2 ? 'cf-mine' : '', data: { label } }, h('td', { text: label }), cell(v.pearsonScore), cell(v.spearmanScore), cell(v.r2), cell(v.rho)))))),
       h('p', { class: 'cf-hint', text: 'r² is Pearson r squared. The Camformer paper’s numbers are over all 71,103 test sequences, not a leaderboard.' }),
     );
-    tsv.disabled = false;
+    tsvButton.disabled = false;
   };
 
-  tsv.addEventListener('click', () => {
+  tsvButton.addEventListener('click', () => {
     if (!last) return;
-    const lines = ['board\tsubset\tweight\tn\tpearson\tr2\tspearman'];
+    const rows = [['board', 'subset', 'weight', 'n', 'pearson', 'r2', 'spearman']];
     for (const name of ['public', 'private']) {
       const b = last[name];
-      for (const x of b.subsets ?? []) lines.push([name, x.name, WEIGHTS[x.name], x.n, x.pearson.toFixed(6), (x.pearson * x.pearson).toFixed(6), x.spearman.toFixed(6)].join('\t'));
-      if (b.pearsonScore != null) lines.push([name, 'PearsonScore', '', '', '', b.pearsonScore.toFixed(6), ''].join('\t'), [name, 'SpearmanScore', '', '', '', '', b.spearmanScore.toFixed(6)].join('\t'));
+      for (const x of b.subsets ?? []) rows.push([name, x.name, WEIGHTS[x.name], x.n, x.pearson.toFixed(6), (x.pearson * x.pearson).toFixed(6), x.spearman.toFixed(6)]);
+      if (b.pearsonScore != null) rows.push([name, 'PearsonScore', '', '', '', b.pearsonScore.toFixed(6), ''], [name, 'SpearmanScore', '', '', '', '', b.spearmanScore.toFixed(6)]);
     }
-    download('camformer-dream-score.tsv', `${lines.join('\n')}\n`, 'text/tab-separated-values');
+    downloadTsv('camformer-dream-score.tsv', tsv(rows));
   });
 
   return { element };
 }
 
 const sq = (x) => (x === null || x === undefined ? null : x * x);
+
+/**
+ * The score's error in plain words: the wasm names the file twice for some errors
+ * ("predictions: predictions: ...", from dreamScore's wrapper around the parser's own message),
+ * and a predictions file without test indices needs to say what to give instead.
+ */
+export function explain(message) {
+  const once = message.replace(/^([\w ]+): \1: /, '$1: ');
+  const counted = once.match(/^predictions: (\d+) values without test indices/);
+  if (!counted) return once;
+  const n = Number(counted[1]);
+  return (
+    `The predictions file has ${n.toLocaleString('en')} ${n === 1 ? 'value' : 'values'} and no test indices, so it cannot be matched to the test sequences. ` +
+    'Give either all 71,103 predictions, one per line in the order of the test set (with a measured-values file: one per row of it, in its order), or lines of idx<TAB>prediction, where idx is the test index of the sequence (the idx column of the challenge’s test file). ' +
+    'Predictions made on this page cannot be scored as they are: the page has no table of the test sequences to find their indices; add the idx column to the downloaded TSV.'
+  );
+}
 
 /** One leaderboard's table: per subset weight, n, r, r², ρ; then the two scores. */
 function board(title, key, b, hasMeasured = true) {
@@ -172,7 +188,7 @@ function board(title, key, b, hasMeasured = true) {
     { class: `cf-dream-board cf-dream-${key}` },
     head,
     h('table', { class: 'cf-table' },
-      h('thead', {}, h('tr', {}, ['subset', 'weight', 'n', 'r', 'r²', 'ρ'].map((t) => h('th', { text: t })))),
+      h('thead', {}, headerRow(['subset', 'weight', 'n', 'r', 'r²', 'ρ'])),
       h('tbody', {}, rows, score('PearsonScore', b.pearsonScore, 'cf-pearson-score'), score('SpearmanScore', b.spearmanScore, 'cf-spearman-score'))),
     incomplete,
   );

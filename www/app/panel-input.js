@@ -2,7 +2,7 @@
 // CLI's messages (record, line, 1-based position).
 
 import { CancelledError } from './client.js';
-import { h, messageBox, replaceChildren, showMessage } from './dom.js';
+import { h, messageBox, replaceChildren, showMessage, textBox } from './dom.js';
 
 /** Texts larger than this stay out of the text box, which gets slow with megabytes. */
 const BIG_TEXT = 2_000_000;
@@ -28,13 +28,12 @@ export function createInputPanel(app) {
   // The text to predict when it is too big for the text box (an opened file).
   let bigText = null;
 
-  const text = h('textarea', {
-    class: 'cf-input',
-    rows: 8,
-    spellcheck: false,
-    placeholder: '>name\nACGT… (80-bp random region or 110-bp construct)\n\nor one sequence per line, or sequence<TAB>measured value',
-    attrs: { 'aria-label': 'Sequences' },
-  });
+  const text = textBox(
+    'cf-input',
+    'Sequences',
+    '>name\nACGT… (80-bp random region or 110-bp construct)\n\nor one sequence per line, or sequence<TAB>measured value',
+    8,
+  );
   const fileInput = h('input', { type: 'file', class: 'cf-file', accept: '.fa,.fasta,.fna,.txt,.tsv,.csv,text/*', hidden: true });
   const fileNote = h('div', { class: 'cf-file-note', hidden: true });
   const predict = h('button', { type: 'button', class: 'cf-primary cf-predict', text: 'Predict' });
@@ -42,6 +41,8 @@ export function createInputPanel(app) {
   const example = h('button', { type: 'button', text: 'Example' });
   const clear = h('button', { type: 'button', text: 'Clear' });
   const error = messageBox('error');
+  const note = messageBox('note');
+  note.classList.add('cf-input-note');
   const rejected = h('div', { class: 'cf-rejected', hidden: true });
 
   const element = h(
@@ -56,6 +57,7 @@ export function createInputPanel(app) {
     fileNote,
     h('div', { class: 'cf-row' }, predict, open, example, clear, fileInput),
     error,
+    note,
     rejected,
   );
 
@@ -121,6 +123,7 @@ export function createInputPanel(app) {
   predict.addEventListener('click', async () => {
     const input = bigText ?? text.value;
     showMessage(error);
+    showMessage(note);
     if (!input.trim()) {
       showMessage(error, 'Nothing to predict: paste sequences, open a file or click Example.');
       return;
@@ -129,7 +132,10 @@ export function createInputPanel(app) {
     try {
       const results = await app.predictText(input);
       if (!results && app.state.parsed?.records.length === 0) {
-        showMessage(error, 'No sequence could be read: every record was rejected (see below).');
+        showMessage(error, 'No sequence could be read: every record was rejected (see below). Nothing was predicted.');
+      } else if (results?.cancelled) {
+        const { done, total } = results.cancelled;
+        showMessage(note, `Cancelled after ${done.toLocaleString('en')} of ${total.toLocaleString('en')} sequences; the predictions made are shown with the results.`);
       }
     } catch (err) {
       // The input stays in the box; only the message changes.

@@ -7,9 +7,10 @@
 // the user's motifs), whose hits are sent to the Motifs panel for ablation when clicked.
 
 import { CancelledError } from './client.js';
-import { download, fmt, fmtMs, h, messageBox, replaceChildren, serializeSvg, showMessage, svgToPng } from './dom.js';
+import { REGION_LENGTH, REGION_START, choice, cleanSequence, downloadPng, downloadSvg, downloadTsv, fileSafe, fmt, fmtMs, fmtSigned, h, messageBox, replaceChildren, showMessage, textBox } from './dom.js';
 import { deltaHistogramSvg, ismFigure, ismTsv, mutantDeltas, trajectorySvg } from './ism-plots.js';
 import { motifSet, motifSetControl } from './motif-set.js';
+import { BACKEND, JOB } from './protocol.js';
 
 /** Typing pauses this long before ISM re-runs. */
 const DEBOUNCE_MS = 300;
@@ -24,22 +25,24 @@ export const DEFAULT_THRESHOLD = 0.1;
  * @returns {{element: HTMLElement}}
  */
 export function createIsmPanel(app) {
-  const seqBox = h('textarea', {
-    class: 'cf-ism-sequence',
-    rows: 3,
-    spellcheck: false,
-    placeholder: 'A sequence (80-bp random region or 110-bp construct); choose one in the table, or type: ISM re-runs as you edit',
-    attrs: { 'aria-label': 'Sequence for in-silico mutagenesis' },
-  });
+  const seqBox = textBox(
+    'cf-ism-sequence',
+    'Sequence for in-silico mutagenesis',
+    'A sequence (80-bp random region or 110-bp construct); choose one in the table, or type: ISM re-runs as you edit',
+    3,
+  );
   const allPositions = h('input', { type: 'checkbox', class: 'cf-ism-all' });
   const run = h('button', { type: 'button', class: 'cf-primary cf-ism-run', text: 'Run ISM' });
   const latency = h('span', { class: 'cf-latency' });
   const error = messageBox('error');
   error.classList.add('cf-ism-error');
+  // What a typed length other than 80 or 110 bp does to the sequence.
+  const lengthNote = messageBox('warning');
+  lengthNote.classList.add('cf-ism-length');
   const figure = h('div', { class: 'cf-figure', hidden: true });
   const png = h('button', { type: 'button', text: 'PNG', disabled: true });
   const svgButton = h('button', { type: 'button', text: 'SVG', disabled: true });
-  const tsv = h('button', { type: 'button', text: 'TSV', disabled: true });
+  const tsvButton = h('button', { type: 'button', text: 'TSV', disabled: true });
   const undo = h('button', { type: 'button', class: 'cf-undo', text: 'Undo', disabled: true });
   const reset = h('button', { type: 'button', text: 'Back to start', disabled: true });
   const history = h('ol', { class: 'cf-history' });
@@ -59,12 +62,10 @@ export function createIsmPanel(app) {
   const deltaChart = h('div', { class: 'cf-delta-histogram' });
   const showTrack = h('input', { type: 'checkbox', class: 'cf-track-show', checked: true });
   const pValue = h('input', { type: 'text', class: 'cf-track-p', value: '1e-4', size: 6, attrs: { 'aria-label': 'Motif scan p-value threshold' } });
-  const scope = h(
-    'select',
-    { class: 'cf-track-scope', attrs: { 'aria-label': 'What the motif scan covers' } },
-    h('option', { value: 'region', text: 'scan the 80-bp random region (18-97), as the paper' }),
-    h('option', { value: 'construct', text: 'scan the whole 110-bp construct' }),
-  );
+  const scope = choice('cf-track-scope', 'What the motif scan covers', [
+    ['region', 'scan the 80-bp random region (18-97), as the paper'],
+    ['construct', 'scan the whole 110-bp construct'],
+  ]);
   const trackError = messageBox('error');
   trackError.classList.add('cf-track-error');
   const motifs = motifSet(app);
@@ -84,9 +85,10 @@ export function createIsmPanel(app) {
     h('div', { class: 'cf-row cf-track-controls' }, h('label', {}, showTrack, ' motif track'), h('label', {}, 'p ≤ ', pValue), scope),
     motifSetControl(app),
     error,
+    lengthNote,
     trackError,
     figure,
-    h('div', { class: 'cf-row' }, h('span', { text: 'Export:' }), png, svgButton, tsv),
+    h('div', { class: 'cf-row' }, h('span', { text: 'Export:' }), png, svgButton, tsvButton),
     h('h3', { text: 'Mutational robustness' }),
     h('p', {
       class: 'cf-hint',
@@ -137,7 +139,7 @@ export function createIsmPanel(app) {
     const t0 = performance.now();
     try {
       const reply = await app.job(
-        'ism',
+        JOB.ism,
         { sequence, allPositions: allPositions.checked },
         { label: 'In-silico mutagenesis', onId: (id) => (pendingId = id) },
       );
@@ -146,7 +148,7 @@ export function createIsmPanel(app) {
       const ms = performance.now() - t0;
       const result = reply.result;
       const mutants = result.width * 3;
-      latency.textContent = `${mutants} mutants in ${fmtMs(ms)} (${fmtMs(reply.elapsedMs)} in the model, ${reply.backend === 'webgpu' ? 'WebGPU' : 'CPU'})`;
+      latency.textContent = `${mutants} mutants in ${fmtMs(ms)} (${fmtMs(reply.elapsedMs)} in the model, ${reply.backend === BACKEND.webgpu ? 'WebGPU' : 'CPU'})`;
       latency.dataset.ms = String(Math.round(ms));
       latency.dataset.state = 'done';
       showMessage(error);
@@ -205,7 +207,7 @@ export function createIsmPanel(app) {
     robustNote.textContent = 'computing…';
     try {
       const reply = await app.job(
-        'robustness',
+        JOB.robustness,
         { sequence: result.construct, threshold: t, allPositions },
         { label: 'Mutational robustness', quiet: true, onId: (id) => (robustId = id) },
       );
@@ -226,7 +228,6 @@ export function createIsmPanel(app) {
 
   const renderRobustness = (r) => {
     const pct = (f) => `${(100 * f).toFixed(1)}%`;
-    const signed = (v) => `${v >= 0 ? '+' : ''}${fmt(v, 4)}`;
     // The wasm reports the threshold as a 32-bit float (0.1 -> 0.10000000149011612).
     const t = String(Number(r.threshold.toPrecision(6)));
     const rows = [
@@ -234,8 +235,8 @@ export function createIsmPanel(app) {
       ['raise', `${pct(r.upFraction)} (Δ ≥ ${t})`, 'up'],
       ['lower', `${pct(r.downFraction)} (Δ ≤ −${t})`, 'down'],
       ['mean |Δ|', fmt(r.meanAbsDelta, 4), 'mean'],
-      ['largest increase', signed(r.maxIncrease), 'max-increase'],
-      ['largest decrease', signed(r.maxDecrease), 'max-decrease'],
+      ['largest increase', fmtSigned(r.maxIncrease), 'max-increase'],
+      ['largest decrease', fmtSigned(r.maxDecrease), 'max-decrease'],
       ['prediction', fmt(r.reference, 4), 'reference'],
     ];
     replaceChildren(
@@ -257,7 +258,7 @@ export function createIsmPanel(app) {
     undo.disabled = steps.length < 2;
     reset.disabled = steps.length < 2;
     const ready = Boolean(step?.result);
-    for (const b of [png, svgButton, tsv]) b.disabled = !ready;
+    for (const b of [png, svgButton, tsvButton]) b.disabled = !ready;
     if (ready) {
       drawFigure();
       updateRobustness();
@@ -273,7 +274,7 @@ export function createIsmPanel(app) {
           h('span', { class: 'cf-step-label', text: st.label }),
           ': ',
           h('span', { class: 'cf-step-value', text: st.reference === null ? '…' : fmt(st.reference, 4) }),
-          delta === null ? '' : h('span', { class: delta >= 0 ? 'cf-up' : 'cf-down', text: ` (${delta >= 0 ? '+' : ''}${fmt(delta, 4)})` }),
+          delta === null ? '' : h('span', { class: delta >= 0 ? 'cf-up' : 'cf-down', text: ` (${fmtSigned(delta)})` }),
         );
       }),
     );
@@ -290,8 +291,8 @@ export function createIsmPanel(app) {
   };
   const scanKey = (construct) => `${scope.value}:${readP()}:${setVersion}:${construct}`;
 
-  /** The track for the current figure: hits when scanned, else a scan is started. */
-  const trackFor = (construct) => {
+  /** The track for the current figure: hits when scanned, else (`start`) a scan is started. */
+  const trackFor = (construct, start = true) => {
     if (!showTrack.checked) return null;
     const p = readP();
     if (p === null) {
@@ -303,19 +304,24 @@ export function createIsmPanel(app) {
     const key = scanKey(construct);
     const hits = scans.get(key);
     if (!hits) {
-      scan(construct, key);
+      if (start) scan(construct, key);
       return { hits: [], note: 'motifs: scanning…', pending: true };
     }
     const n = hits.length;
-    return { hits, note: `motifs: ${n} ${n === 1 ? 'hit' : 'hits'} at p ≤ ${pValue.value.trim()} in the ${where} (${motifs.text ? motifs.name : 'JASPAR 2024 fungi'}); hover for details, click one to ablate it in the Motifs panel` };
+    return {
+      hits,
+      note: `motifs: ${n} ${n === 1 ? 'hit' : 'hits'} at p ≤ ${pValue.value.trim()} in the ${where} (${motifs.text ? motifs.name : 'JASPAR 2024 fungi'})`,
+      // How to use the track: on screen only, not in exported files.
+      hint: 'hover for details, click one to ablate it in the Motifs panel',
+    };
   };
 
   const scan = async (construct, key) => {
-    const offset = scope.value === 'region' ? 17 : 0;
+    const offset = scope.value === 'region' ? REGION_START : 0;
     try {
       const reply = await app.job(
-        'scan',
-        { sequence: offset ? construct.slice(17, 97) : construct, motifs: motifs.text, pValue: readP() },
+        JOB.scan,
+        { sequence: offset ? construct.slice(REGION_START, REGION_START + REGION_LENGTH) : construct, motifs: motifs.text, pValue: readP() },
         { label: 'Motif scan', quiet: true },
       );
       const hits = reply.result.map((hit) => ({ ...hit, from: offset + hit.start - 1, to: offset + hit.end }));
@@ -327,11 +333,35 @@ export function createIsmPanel(app) {
     }
   };
 
+  /**
+   * What the current figure shows: the chosen record's name and the mutations applied to it
+   * since (as C61T, its construct positions), so a figure or table exported after clicks and
+   * edits is not labelled as the original record.
+   */
+  const label = () => {
+    const start = steps[0];
+    const step = current();
+    if (!start || !step || step === start) return name;
+    // After a deletion or insertion, base-by-base differences say little: the steps do.
+    if (steps.some((st) => st.lengthChange)) return `${name} + ${steps.slice(1).map((st) => st.label).join('; ')}`;
+    const changes = differences(start.sequence, step.sequence);
+    if (!changes.length) return name;
+    const what = changes.length > 8 ? `${changes.length} changes` : changes.map((d) => `${d.ref}${d.pos + 1}${d.alt}`).join(' ');
+    return `${name} + ${what}`;
+  };
+
+  /** The figure as a file shows it: labelled with its sequence, without on-screen instructions. */
+  const exportFigure = () => {
+    const step = current();
+    const track = trackFor(step.result.construct, false);
+    return h('div', {}, ismFigure(step.result, { title: label(), changed: step.changed, motifs: track, interactive: false, sequence: step.result.construct }));
+  };
+
   const drawFigure = () => {
     const step = current();
     if (!step?.result) return;
     const track = trackFor(step.result.construct);
-    replaceChildren(figure, ismFigure(step.result, { title: name, changed: step.changed, motifs: track }));
+    replaceChildren(figure, ismFigure(step.result, { title: label(), changed: step.changed, motifs: track }));
     // What the track shows (the tests wait for it): motif set | scope | p | state.
     figure.dataset.track = track ? [motifs.text ? motifs.name : 'shipped', scope.value, pValue.value.trim(), track.pending ? 'scanning' : 'done'].join('|') : 'off';
     figure.hidden = false;
@@ -360,19 +390,26 @@ export function createIsmPanel(app) {
     });
   };
 
-  /** Adds a step for a new sequence (a clicked mutation or an edit) once its ISM is known. */
-  const advance = (sequence, labelFor) => {
+  /**
+   * Adds a step for a new sequence (a clicked mutation or an edit) once its ISM is known.
+   * `input`: the sequence as typed (a step compares the next edit with it, since a typed
+   * 109-bp sequence becomes a padded 110-bp construct); `changedAt`: the one position to mark
+   * for a length change, whose every later base moved.
+   */
+  const advance = (sequence, labelFor, { input = null, changedAt = null } = {}) => {
     request(sequence, (result) => {
       const prev = current();
       if (!prev) {
-        steps = [{ sequence: result.construct, label: 'start', reference: result.reference, result, changed: new Set() }];
+        steps = [{ sequence: result.construct, input: input ?? result.construct, label: 'start', reference: result.reference, result, changed: new Set() }];
       } else if (result.construct === prev.sequence) {
         prev.result = result; // same sequence (an 80-bp copy of it, or whitespace): no new step
+        prev.input = input ?? prev.input;
       } else {
         const diff = differences(prev.sequence, result.construct);
         const changed = new Set(prev.changed);
-        for (const d of diff) changed.add(d.pos);
-        steps.push({ sequence: result.construct, label: labelFor(diff), reference: result.reference, result, changed });
+        if (changedAt !== null) changed.add(changedAt);
+        else for (const d of diff) changed.add(d.pos);
+        steps.push({ sequence: result.construct, input: input ?? result.construct, label: labelFor(diff), reference: result.reference, result, changed, lengthChange: changedAt !== null });
       }
       render();
     });
@@ -382,6 +419,7 @@ export function createIsmPanel(app) {
     if (e.detail.target && e.detail.target !== 'ism') return;
     name = e.detail.name || 'sequence';
     seqBox.value = e.detail.sequence;
+    showMessage(lengthNote);
     start(e.detail.sequence, `start (${name})`);
     if (e.detail.target === 'ism') element.closest?.('section')?.scrollIntoView?.({ block: 'start', behavior: 'smooth' });
     else element.scrollIntoView?.({ block: 'nearest', behavior: 'smooth' });
@@ -402,6 +440,7 @@ export function createIsmPanel(app) {
       });
     } else {
       name = 'sequence';
+      showMessage(lengthNote, lengthNoteFor(sequence));
       start(sequence, 'start');
     }
   });
@@ -410,13 +449,19 @@ export function createIsmPanel(app) {
     if (current()) run.click();
   });
 
-  // Live ISM: re-run after a pause in typing; the previous run is cancelled.
+  // Live ISM: re-run after a pause in typing; the previous run is cancelled. An edit that
+  // changes the length (a deleted or inserted base) is said as such: the model pads or cuts the
+  // sequence to 110 bp, which moves every later base, and a plain "edit (47 changes)" would hide it.
   seqBox.addEventListener('input', () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
       const sequence = clean(seqBox.value);
       if (!sequence) return;
-      advance(sequence, (diff) => labelFor(diff, 'edit'));
+      const prev = current();
+      const change = prev ? lengthChange(prev.input ?? prev.sequence, sequence) : null;
+      showMessage(lengthNote, change?.note ?? lengthNoteFor(sequence));
+      if (change) advance(sequence, () => change.label, { input: sequence, changedAt: change.at });
+      else advance(sequence, (diff) => labelFor(diff, 'edit'), { input: sequence });
     }, DEBOUNCE_MS);
   });
 
@@ -455,7 +500,9 @@ export function createIsmPanel(app) {
     if (pendingId !== null) app.cancel(pendingId);
     ticket++;
     dropRobustness();
-    seqBox.value = step.sequence;
+    // As typed (a 109-bp input stays 109 bp), so the next edit compares with what the box shows.
+    seqBox.value = step.input ?? step.sequence;
+    showMessage(lengthNote, lengthNoteFor(seqBox.value));
     const cached = cache.get(cacheKey(step.sequence));
     if (cached) step.result = cached;
     if (step.result && step.result.width === (allPositions.checked ? 110 : 80)) {
@@ -469,34 +516,32 @@ export function createIsmPanel(app) {
   };
 
   png.addEventListener('click', async () => {
-    const svgEl = figure.querySelector('svg');
-    if (!svgEl) return;
+    if (!current()?.result) return;
     try {
-      download(`camformer-ism-${fileSafe(name)}.png`, await svgToPng(svgEl, 2));
+      await downloadPng(`camformer-ism-${fileSafe(label())}.png`, exportFigure());
     } catch (err) {
       showMessage(error, app.reportError(err, 'png'));
     }
   });
   svgButton.addEventListener('click', () => {
-    const svgEl = figure.querySelector('svg');
-    if (svgEl) download(`camformer-ism-${fileSafe(name)}.svg`, serializeSvg(svgEl), 'image/svg+xml');
+    if (current()?.result) downloadSvg(`camformer-ism-${fileSafe(label())}.svg`, exportFigure());
   });
-  tsv.addEventListener('click', () => {
+  tsvButton.addEventListener('click', () => {
     const step = current();
-    if (step?.result) download(`camformer-ism-${fileSafe(name)}.tsv`, ismTsv(step.result, name), 'text/tab-separated-values');
+    if (step?.result) downloadTsv(`camformer-ism-${fileSafe(label())}.tsv`, ismTsv(step.result, label()));
   });
 
   return { element };
 }
 
 function clean(text) {
-  // FASTA headers and whitespace are not part of a sequence someone pastes here.
-  return text
-    .split(/\r?\n/)
-    .filter((line) => !line.startsWith('>'))
-    .join('')
-    .replace(/\s+/g, '')
-    .toUpperCase();
+  // FASTA headers are not part of a sequence someone pastes here.
+  return cleanSequence(
+    text
+      .split(/\r?\n/)
+      .filter((line) => !line.startsWith('>'))
+      .join(''),
+  );
 }
 
 /** Positions where two equally long sequences differ. */
@@ -507,13 +552,57 @@ function differences(a, b) {
   return out;
 }
 
+/** The construct length the model reads, and how far off it a typed sequence may be (padded / cut). */
+const CONSTRUCT_LENGTH = 110;
+const LENGTH_TOLERANCE = 3;
+
+/** What the model does to a typed length: "padded with 1 N at the 3′ end", or null when nothing / not accepted. */
+function lengthFix(length) {
+  const d = CONSTRUCT_LENGTH - length;
+  if (d === 0 || length === REGION_LENGTH || Math.abs(d) > LENGTH_TOLERANCE) return null;
+  return d > 0 ? `padded with ${d} N at the 3′ end` : `cut by ${-d} ${d === -1 ? 'base' : 'bases'} at the 3′ end`;
+}
+
+/** The standing note for a typed sequence whose length the model adjusts ('' when none). */
+function lengthNoteFor(sequence) {
+  const fix = lengthFix(sequence.length);
+  return fix ? `The sequence is ${sequence.length} bp; Camformer reads 110-bp constructs, so it was ${fix} (the heatmap shows that construct).` : '';
+}
+
+/**
+ * A typed edit that changed the length: where (the common prefix and suffix of the two
+ * sequences), what the model then does, a step label and a note; null for the same length, an
+ * 80-bp random region, or a length the model rejects (its own error says so).
+ * @returns {{label: string, note: string, at: number}|null}
+ */
+function lengthChange(before, after) {
+  if (before.length === after.length) return null;
+  const fix = lengthFix(after.length);
+  if (!fix) return null;
+  let p = 0;
+  while (p < before.length && p < after.length && before[p] === after[p]) p++;
+  let q = 0;
+  while (q < before.length - p && q < after.length - p && before[before.length - 1 - q] === after[after.length - 1 - q]) q++;
+  const removed = before.length - p - q;
+  const added = after.length - p - q;
+  const bases = (n) => `${n} ${n === 1 ? 'base' : 'bases'}`;
+  const at = (n) => (n === 1 ? `position ${p + 1}` : `positions ${p + 1}-${p + n}`);
+  const what =
+    added === 0 ? `deleted ${bases(removed)} at ${at(removed)}` : removed === 0 ? `inserted ${bases(added)} after position ${p}` : `replaced ${bases(removed)} at ${at(removed)} by ${bases(added)}`;
+  const shift = Math.abs(after.length - before.length);
+  return {
+    label: `${what} (${after.length} bp, ${fix})`,
+    note:
+      `Length changed: the sequence is now ${after.length} bp (was ${before.length}): ${what}. ` +
+      `Camformer reads 110-bp constructs, so it was ${fix}; every base after position ${p} moved by ${shift}, and the heatmap shows that construct. ` +
+      'To change a base, type over it instead of deleting or inserting.',
+    at: Math.min(p, CONSTRUCT_LENGTH - 1),
+  };
+}
+
 /** "C45T", "C45T, A46G", or "edit (12 changes)". */
 function labelFor(diff, kind) {
   if (diff.length === 0) return kind;
   if (diff.length > 3) return `${kind} (${diff.length} changes)`;
   return diff.map((d) => `${d.ref}${d.pos + 1}${d.alt}`).join(', ');
-}
-
-function fileSafe(name) {
-  return String(name).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) || 'sequence';
 }

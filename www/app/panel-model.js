@@ -2,7 +2,8 @@
 // (a .safetensors file, optionally with its manifest.json), kept in IndexedDB for offline use.
 
 import { assets } from './assets.js';
-import { h, messageBox, replaceChildren, showMessage } from './dom.js';
+import { choice, h, messageBox, replaceChildren, showMessage } from './dom.js';
+import { BACKEND } from './protocol.js';
 import * as store from './store.js';
 
 /**
@@ -13,13 +14,11 @@ import * as store from './store.js';
 export function createModelPanel(app) {
   const card = h('div', { class: 'cf-model-card', text: 'Loading…' });
   const files = h('input', { type: 'file', class: 'cf-weights-files', multiple: true, accept: '.safetensors,.json' });
-  const arch = h(
-    'select',
-    { class: 'cf-arch', attrs: { 'aria-label': 'Architecture when there is no manifest' } },
-    h('option', { value: '', text: 'architecture: from the manifest, or detected' }),
-    h('option', { value: 'mini', text: 'Camformer Mini' }),
-    h('option', { value: 'original', text: 'Camformer Original' }),
-  );
+  const arch = choice('cf-arch', 'Architecture when there is no manifest', [
+    ['', 'architecture: from the manifest, or detected'],
+    ['mini', 'Camformer Mini'],
+    ['original', 'Camformer Original'],
+  ]);
   const load = h('button', { type: 'button', class: 'cf-load-weights', text: 'Load weights' });
   const error = messageBox('error');
   const note = messageBox('note');
@@ -132,7 +131,7 @@ function renderCard(card, info) {
     ['Parameters', info.parameterCount?.toLocaleString('en')],
     ['Weights', m.weights ? `${m.weights.dtype ?? ''}${m.weights.sha256 ? `, sha256 ${m.weights.sha256.slice(0, 16)}…` : ''}` : null],
     ['Output', m.output ? `${m.output.units}${m.output.description ? ` (${m.output.description})` : ''}` : null],
-    ['Backend', `${info.backend === 'webgpu' ? 'WebGPU' : 'CPU (WebAssembly)'}${assets.gpuMissing ? ` (${assets.gpuMissing})` : ''}`],
+    ['Backend', `${info.backend === BACKEND.webgpu ? 'WebGPU' : 'CPU (WebAssembly)'}${assets.gpuMissing ? ` (${assets.gpuMissing})` : ''}`],
   ].filter(([, v]) => v !== undefined && v !== null && v !== '');
   replaceChildren(
     card,
@@ -158,21 +157,22 @@ function tree(value, depth = 0) {
   if (isTable(value)) {
     const records = Object.values(value);
     const columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
-    return h(
+    return h('div', { class: 'cf-tree-wrap' }, h(
       'table',
       { class: 'cf-table cf-tree-table' },
       h('thead', {}, h('tr', {}, [h('th', { text: '' }), ...columns.map((c) => h('th', { text: c.replace(/_/g, ' ') }))])),
       h('tbody', {}, Object.entries(value).map(([k, r]) =>
         h('tr', {}, [h('th', { text: k.replace(/_/g, ' ') }), ...columns.map((c) => h('td', { class: 'cf-num', text: c in r ? formatLeaf(r[c]) : '' }))]))),
-    );
+    ));
   }
   return h(
     'dl',
     { class: 'cf-tree' },
-    // A table gets the full width, under its label.
     Object.entries(value).map(([k, v]) => {
-      const wide = isTable(v) ? { class: 'cf-wide' } : {};
-      return [h('dt', { ...wide, text: k.replace(/_/g, ' ') }), h('dd', wide, tree(v, depth + 1))];
+      // A table gets the full width; a nested list its own line on a narrow screen (style.css).
+      const nested = v !== null && typeof v === 'object' && !Array.isArray(v);
+      const cls = isTable(v) ? { class: 'cf-wide' } : nested ? { class: 'cf-nested' } : {};
+      return [h('dt', { ...cls, text: k.replace(/_/g, ' ') }), h('dd', cls, tree(v, depth + 1))];
     }),
   );
 }

@@ -7,11 +7,10 @@
 // set of motifs (SVG, TSV). Positions are 1-based in the 80-bp random region (construct 18-97).
 
 import { CancelledError } from './client.js';
-import { download, fmt, fmtMs, h, messageBox, replaceChildren, serializeSvg, showMessage } from './dom.js';
+import { REGION_LENGTH, REGION_START as START, backendName, choice, cleanSequence, downloadSvg, downloadTsv, fmt, fmtMs, fmtSigned, h, headerRow, messageBox, replaceChildren, showMessage, textBox, tsv } from './dom.js';
 import { matrixSvg, tileSvg } from './motif-plots.js';
 import { motifSet, motifSetControl } from './motif-set.js';
-
-const START = 17; // 0-based start of the random region in the construct
+import { JOB } from './protocol.js';
 
 /**
  * Creates the Motifs panel.
@@ -27,13 +26,7 @@ export function createMotifsPanel(app) {
   const button = (cls, text, primary = false) => h('button', { type: 'button', class: `${primary ? 'cf-primary ' : ''}${cls}`, text });
   const box = () => messageBox('error');
 
-  const sequence = h('textarea', {
-    class: 'cf-motifs-sequence',
-    rows: 2,
-    spellcheck: false,
-    placeholder: 'A sequence (80-bp random region or 110-bp construct); choose one in the predictions table',
-    attrs: { 'aria-label': 'Sequence for the motif what-ifs' },
-  });
+  const sequence = textBox('cf-motifs-sequence', 'Sequence for the motif what-ifs', 'A sequence (80-bp random region or 110-bp construct); choose one in the predictions table');
   const options = h('datalist', { id: 'cf-motif-options' });
   const hitsNote = h('p', { class: 'cf-hint cf-motif-hits-note' });
   const hitsTable = h('table', { class: 'cf-table cf-motif-hits' });
@@ -41,14 +34,14 @@ export function createMotifsPanel(app) {
   const motif = picker('cf-insert-motif', 'MA0320.1', 'Motif to insert or tile (id or name)');
   const motifInfo = h('span', { class: 'cf-hint cf-motif-info' });
   const site = h('input', { type: 'text', class: 'cf-insert-site', size: 16, spellcheck: false, placeholder: 'consensus', attrs: { 'aria-label': 'Site to insert (empty: the consensus)' } });
-  const strand = h('select', { class: 'cf-insert-strand', attrs: { 'aria-label': 'Strand' } }, h('option', { value: '+', text: '+ strand' }), h('option', { value: '-', text: '− strand' }));
+  const strand = choice('cf-insert-strand', 'Strand', [['+', '+ strand'], ['-', '− strand']]);
   const position = num('cf-insert-position', 30, 1, 80, 'Insert at random-region position');
   const insert = button('cf-insert-run', 'Insert', true);
   const tile = button('cf-tile-run', 'Tile across the region');
   // Ablate
   const abPosition = num('cf-ablate-position', 30, 1, 80, 'Ablate from random-region position');
   const abLength = num('cf-ablate-length', 8, 1, 80, 'Ablate this many bases');
-  const mode = h('select', { class: 'cf-ablate-mode', attrs: { 'aria-label': 'Ablation' } }, h('option', { value: 'shuffle', text: 'shuffle (composition kept)' }), h('option', { value: 'replace', text: 'replace with' }));
+  const mode = choice('cf-ablate-mode', 'Ablation', [['shuffle', 'shuffle (composition kept)'], ['replace', 'replace with']]);
   const replacement = h('input', { type: 'text', class: 'cf-ablate-replacement', size: 14, spellcheck: false, placeholder: 'bases', attrs: { 'aria-label': 'Replacement bases' } });
   const seed = num('cf-ablate-seed', 1, 0, undefined, 'Shuffle seed');
   const ablate = button('cf-ablate-run', 'Ablate', true);
@@ -65,7 +58,7 @@ export function createMotifsPanel(app) {
   // Pairs
   const motifA = picker('cf-pair-a', 'MA0320.1', 'Motif A');
   const motifB = picker('cf-pair-b', 'MA0412.3', 'Motif B');
-  const source = h('select', { class: 'cf-pair-source', attrs: { 'aria-label': 'Backgrounds' } }, h('option', { value: 'random', text: 'random 80-bp backgrounds' }), h('option', { value: 'records', text: 'the predicted records as backgrounds' }));
+  const source = choice('cf-pair-source', 'Backgrounds', [['random', 'random 80-bp backgrounds'], ['records', 'the predicted records as backgrounds']]);
   const count = num('cf-pair-n', 100, 1, 100000, 'Number of random backgrounds');
   const pairSeed = num('cf-pair-seed', 1, 0, undefined, 'Seed of the random backgrounds');
   const pair = button('cf-pair-run', 'Run pair', true);
@@ -114,7 +107,7 @@ export function createMotifsPanel(app) {
     h('div', { class: 'cf-row' }, pairTsv, matrixTsv, matrixSvgButton),
   );
 
-  const clean = () => sequence.value.replace(/\s+/g, '').toUpperCase();
+  const clean = () => cleanSequence(sequence.value);
   const need = (errorBox) => {
     const seq = clean();
     if (!seq) showMessage(errorBox, 'Give a sequence first (or choose one in the predictions table).');
@@ -161,14 +154,14 @@ export function createMotifsPanel(app) {
       return;
     }
     try {
-      const parsed = (await app.job('parse', { text }, { quiet: true })).result;
+      const parsed = (await app.job(JOB.parse, { text }, { quiet: true })).result;
       const record = parsed.records[0];
       if (!record) throw new Error(parsed.rejected[0]?.message ?? 'not a sequence');
-      const reply = await app.job('scan', { sequence: record.construct.slice(START, START + 80), motifs: set.text, pValue: 1e-4 }, { quiet: true, label: 'Motif scan' });
+      const reply = await app.job(JOB.scan, { sequence: record.construct.slice(START, START + REGION_LENGTH), motifs: set.text, pValue: 1e-4 }, { quiet: true, label: 'Motif scan' });
       if (mine !== hitsTicket) return;
       hits = reply.result;
       hitsNote.textContent = `${hits.length} ${hits.length === 1 ? 'hit' : 'hits'} at p ≤ 1e-4 (FIMO’s defaults, both strands); “Ablate” ${mode.value === 'shuffle' ? 'shuffles' : 'replaces'} the hit.`;
-      const head = h('tr', {}, ['motif', 'name', 'strand', 'position', 'construct', 'score', 'p-value', 'matched', ''].map((t) => h('th', { text: t })));
+      const head = headerRow(['motif', 'name', 'strand', 'position', 'construct', 'score', 'p-value', 'matched', '']);
       const rows = hits.map((hit, i) =>
         h('tr', { data: { index: i, motif: hit.motifId, start: hit.start } },
           h('td', { text: hit.motifId }),
@@ -206,7 +199,7 @@ export function createMotifsPanel(app) {
   app.addEventListener('hit', (e) => {
     const { sequence: seq, hit } = e.detail;
     const a = Math.max(hit.start, START + 1);
-    const b = Math.min(hit.end, START + 80);
+    const b = Math.min(hit.end, START + REGION_LENGTH);
     sequence.value = seq;
     scanHits();
     element.closest?.('section')?.scrollIntoView?.({ block: 'start', behavior: 'smooth' });
@@ -223,7 +216,7 @@ export function createMotifsPanel(app) {
     scanHits();
   });
   app.addEventListener('results', (e) => {
-    if (!sequence.value.trim() && e.detail.records.length) {
+    if (!sequence.value.trim() && e.detail?.records.length) {
       sequence.value = e.detail.records[0].construct;
       scanHits();
     }
@@ -235,11 +228,11 @@ export function createMotifsPanel(app) {
     showMessage(editError);
     buttonEl.disabled = true;
     try {
-      const reply = await app.job(type, params, { label: type === 'motifInsert' ? 'Inserting a motif' : 'Ablating' });
+      const reply = await app.job(type, params, { label: type === JOB.motifInsert ? 'Inserting a motif' : 'Ablating' });
       const r = reply.result;
       for (const fx of r.effects) editRows.unshift({ ...fx.edit, reference: r.reference, prediction: fx.prediction, delta: fx.delta });
       renderEdits();
-      app.emit('motif', { kind: type === 'motifInsert' ? 'insert' : 'ablate', params, result: r, elapsedMs: reply.elapsedMs });
+      app.emit('motif', { kind: type === JOB.motifInsert ? 'insert' : 'ablate', params, result: r, elapsedMs: reply.elapsedMs });
     } catch (err) {
       if (!(err instanceof CancelledError)) showMessage(editError, app.reportError(err, type));
     } finally {
@@ -247,7 +240,7 @@ export function createMotifsPanel(app) {
     }
   };
   const renderEdits = () => {
-    const head = h('tr', {}, ['edit', 'position', 'construct', 'bases written', 'reference', 'edited', 'Δ'].map((t) => h('th', { text: t })));
+    const head = headerRow(['edit', 'position', 'construct', 'bases written', 'reference', 'edited', 'Δ']);
     const rows = editRows.map((r) =>
       h('tr', {},
         h('td', { text: r.label }),
@@ -256,7 +249,7 @@ export function createMotifsPanel(app) {
         h('td', { class: 'cf-seq-view', text: r.bases }),
         h('td', { class: 'cf-num', text: fmt(r.reference, 4) }),
         h('td', { class: 'cf-num', text: fmt(r.prediction, 4) }),
-        h('td', { class: `cf-num cf-delta ${r.delta >= 0 ? 'cf-up' : 'cf-down'}`, text: `${r.delta >= 0 ? '+' : ''}${fmt(r.delta, 4)}`, data: { delta: String(r.delta) } })),
+        h('td', { class: `cf-num cf-delta ${r.delta >= 0 ? 'cf-up' : 'cf-down'}`, text: fmtSigned(r.delta), data: { delta: String(r.delta) } })),
     );
     replaceChildren(edits, h('thead', {}, head), h('tbody', {}, rows));
     editsWrap.hidden = editsTsv.disabled = editRows.length === 0;
@@ -266,7 +259,7 @@ export function createMotifsPanel(app) {
     if (!seq) return;
     try {
       const params = { sequence: seq, motif: motifId(motif, 'Motif'), site: site.value.trim() || null, strand: strand.value, position: intOf(position, 'Position', 1, 80), motifs: set.text };
-      runEdit('motifInsert', params, insert);
+      runEdit(JOB.motifInsert, params, insert);
     } catch (err) {
       showMessage(editError, err.message);
     }
@@ -278,14 +271,14 @@ export function createMotifsPanel(app) {
       const replace = mode.value === 'replace';
       if (replace && !replacement.value.trim()) throw new Error('Give the replacement bases (or choose shuffle).');
       const params = { sequence: seq, position: intOf(abPosition, 'Ablate from', 1, 80), length: intOf(abLength, 'Length', 1, 80), replacement: replace ? replacement.value.trim() : null, seed: intOf(seed, 'Seed', 0) };
-      runEdit('motifAblate', params, ablate);
+      runEdit(JOB.motifAblate, params, ablate);
     } catch (err) {
       showMessage(editError, err.message);
     }
   });
   editsTsv.addEventListener('click', () => {
-    const lines = ['edit\tposition\tbases\treference\tprediction\tdelta', ...editRows.map((r) => [r.label, r.position, r.bases, r.reference.toFixed(6), r.prediction.toFixed(6), r.delta.toFixed(6)].join('\t'))];
-    download('camformer-motif-edits.tsv', `${lines.join('\n')}\n`, 'text/tab-separated-values');
+    const rows = [['edit', 'position', 'bases', 'reference', 'prediction', 'delta'], ...editRows.map((r) => [r.label, r.position, r.bases, r.reference.toFixed(6), r.prediction.toFixed(6), r.delta.toFixed(6)])];
+    downloadTsv('camformer-motif-edits.tsv', tsv(rows));
   });
 
   // ---- tile ----
@@ -303,7 +296,7 @@ export function createMotifsPanel(app) {
     }
     tile.disabled = true;
     try {
-      const reply = await app.job('motifTile', params, { label: 'Tiling a motif' });
+      const reply = await app.job(JOB.motifTile, params, { label: 'Tiling a motif' });
       tiling = reply.result;
       const best = tiling.points.reduce((a, b) => (b.prediction > a.prediction ? b : a));
       const worst = tiling.points.reduce((a, b) => (b.prediction < a.prediction ? b : a));
@@ -320,13 +313,10 @@ export function createMotifsPanel(app) {
   });
   tileTsv.addEventListener('click', () => {
     if (!tiling) return;
-    const lines = ['site\tbases\tposition\tstrand\tprediction\tdelta', ...tiling.points.map((p) => [tiling.site.label, tiling.site.bases, p.position, p.strand, p.prediction.toFixed(6), p.delta.toFixed(6)].join('\t'))];
-    download('camformer-motif-tile.tsv', `${lines.join('\n')}\n`, 'text/tab-separated-values');
+    const rows = [['site', 'bases', 'position', 'strand', 'prediction', 'delta'], ...tiling.points.map((p) => [tiling.site.label, tiling.site.bases, p.position, p.strand, p.prediction.toFixed(6), p.delta.toFixed(6)])];
+    downloadTsv('camformer-motif-tile.tsv', tsv(rows));
   });
-  tileSvgButton.addEventListener('click', () => {
-    const svg = tileChart.querySelector('svg');
-    if (svg) download('camformer-motif-tile.svg', serializeSvg(svg), 'image/svg+xml');
-  });
+  tileSvgButton.addEventListener('click', () => downloadSvg('camformer-motif-tile.svg', tileChart));
 
   // ---- pair and matrix: long jobs over backgrounds, one at a time, cancellable ----
   let running = null;
@@ -360,13 +350,21 @@ export function createMotifsPanel(app) {
         },
       });
       const ms = performance.now() - t0;
-      pairStatus.textContent = `${label}: ${params.backgrounds ? params.backgrounds.length : params.n} backgrounds in ${fmtMs(ms)} on the ${reply.backend === 'webgpu' ? 'GPU (WebGPU)' : 'CPU'}.`;
+      pairStatus.textContent = `${label}: ${params.backgrounds ? params.backgrounds.length : params.n} backgrounds in ${fmtMs(ms)} on the ${backendName(reply.backend)}.`;
       pairStatus.dataset.ms = String(Math.round(ms));
       show(reply.result);
-      app.emit('motif', { kind: type === 'motifPair' ? 'pair' : 'matrix', params: { ...params, backgrounds: params.backgrounds ? params.backgrounds.length : null }, result: reply.result, elapsedMs: ms });
+      app.emit('motif', { kind: type === JOB.motifPair ? 'pair' : 'matrix', params: { ...params, backgrounds: params.backgrounds ? params.backgrounds.length : null }, result: reply.result, elapsedMs: ms });
     } catch (err) {
-      if (err instanceof CancelledError) pairStatus.textContent = 'Cancelled.';
-      else {
+      if (err instanceof CancelledError) {
+        // What the backgrounds done so far give is kept, and labelled as such.
+        const part = err.partial;
+        if (part?.result && part.done >= 2) {
+          pairStatus.textContent = `Cancelled. Shown: the ${part.done.toLocaleString('en')} of ${part.total.toLocaleString('en')} backgrounds done.`;
+          show(part.result);
+        } else {
+          pairStatus.textContent = 'Cancelled.';
+        }
+      } else {
         pairStatus.textContent = '';
         showMessage(pairError, app.reportError(err, type));
       }
@@ -391,13 +389,13 @@ export function createMotifsPanel(app) {
       showMessage(pairError, err.message);
       return;
     }
-    runLong('motifPair', params, 'Pair interaction', (r) => {
+    runLong(JOB.motifPair, params, 'Pair interaction', (r) => {
       pairResult = r;
       const row = (what, x, cls = '') =>
         h('tr', { class: cls, data: { key: what } }, h('td', { text: what }), h('td', { class: 'cf-num', text: small(x.mean) }), h('td', { class: 'cf-num', text: small(x.se) }), h('td', { class: 'cf-num', text: x.n }));
       replaceChildren(
         pairTable,
-        h('thead', {}, h('tr', {}, ['condition', 'mean prediction', '± SE', 'n'].map((t) => h('th', { text: t })))),
+        h('thead', {}, headerRow(['condition', 'mean prediction', '± SE', 'n'])),
         h('tbody', {},
           row('none', r.none),
           row(`A: ${nameOf(params.a)} at ${r.a.position}`, r.with_a),
@@ -420,26 +418,23 @@ export function createMotifsPanel(app) {
       showMessage(pairError, err.message);
       return;
     }
-    runLong('motifMatrix', params, 'Pair matrix', (r) => {
+    runLong(JOB.motifMatrix, params, 'Pair matrix', (r) => {
       matrixResult = { ...r, ids: params.motifIds };
       replaceChildren(matrixChart, matrixSvg(r, nameOf));
       matrixTsv.disabled = matrixSvgButton.disabled = false;
     });
   });
-  const pairLine = (a, b, p) => [a, b, ...['none', 'with_a', 'with_b', 'with_ab', 'interaction'].flatMap((k) => [p[k].mean.toFixed(6), p[k].se.toFixed(6)]), p.none.n].join('\t');
-  const pairHeader = 'a\tb\tnone\tnone_se\ta_mean\ta_se\tb_mean\tb_se\tab_mean\tab_se\tinteraction\tinteraction_se\tn';
+  const pairRow = (a, b, p) => [a, b, ...['none', 'with_a', 'with_b', 'with_ab', 'interaction'].flatMap((k) => [p[k].mean.toFixed(6), p[k].se.toFixed(6)]), p.none.n];
+  const pairHeader = ['a', 'b', 'none', 'none_se', 'a_mean', 'a_se', 'b_mean', 'b_se', 'ab_mean', 'ab_se', 'interaction', 'interaction_se', 'n'];
   pairTsv.addEventListener('click', () => {
-    if (pairResult) download('camformer-motif-pair.tsv', `${pairHeader}\n${pairLine(pairResult.a.label, pairResult.b.label, pairResult)}\n`, 'text/tab-separated-values');
+    if (pairResult) downloadTsv('camformer-motif-pair.tsv', tsv([pairHeader, pairRow(pairResult.a.label, pairResult.b.label, pairResult)]));
   });
   matrixTsv.addEventListener('click', () => {
     if (!matrixResult) return;
-    const lines = matrixResult.pairs.flatMap((row, i) => row.map((p, j) => pairLine(matrixResult.ids[i], matrixResult.ids[j], p)));
-    download('camformer-motif-matrix.tsv', `${pairHeader}\n${lines.join('\n')}\n`, 'text/tab-separated-values');
+    const rows = matrixResult.pairs.flatMap((row, i) => row.map((p, j) => pairRow(matrixResult.ids[i], matrixResult.ids[j], p)));
+    downloadTsv('camformer-motif-matrix.tsv', tsv([pairHeader, ...rows]));
   });
-  matrixSvgButton.addEventListener('click', () => {
-    const svg = matrixChart.querySelector('svg');
-    if (svg) download('camformer-motif-matrix.svg', serializeSvg(svg), 'image/svg+xml');
-  });
+  matrixSvgButton.addEventListener('click', () => downloadSvg('camformer-motif-matrix.svg', matrixChart));
 
   return { element };
 }

@@ -1,8 +1,10 @@
 // The results panel: summary, r / rho against measured values, a histogram of the
 // predictions, a sortable paginated table (pages keep 100,000 rows responsive) and TSV/CSV
-// downloads in the CLI's column layout.
+// downloads in the CLI's column layout. What it shows always belongs to the last Predict: an
+// input without a valid sequence clears it, a failed run marks it as an earlier input's, and a
+// cancelled batch shows the predictions made before the cancel, saying so.
 
-import { download, fmt, fmtMs, h, replaceChildren, s, serializeSvg } from './dom.js';
+import { backendName, download, downloadSvg, downloadTsv, fmt, fmtMs, h, messageBox, replaceChildren, s, showMessage, svgText } from './dom.js';
 import { histogram, pearson, spearman } from './stats.js';
 
 const PAGE = 100;
@@ -14,6 +16,9 @@ const PAGE = 100;
  */
 export function createResultsPanel(app) {
   const summary = h('p', { class: 'cf-summary', text: 'No predictions yet.' });
+  // Why what is shown is not (all of) the last input's predictions.
+  const notice = messageBox('warning');
+  notice.classList.add('cf-results-notice');
   const stats = h('p', { class: 'cf-stats', hidden: true });
   const chart = h('div', { class: 'cf-histogram' });
   const table = h('table', { class: 'cf-table' });
@@ -25,6 +30,7 @@ export function createResultsPanel(app) {
     'div',
     { class: 'cf-results-panel' },
     h('h2', { text: 'Predictions' }),
+    notice,
     summary,
     stats,
     chart,
@@ -127,30 +133,65 @@ export function createResultsPanel(app) {
     }
   });
 
-  tsv.addEventListener('click', () => download('camformer-predictions.tsv', delimited(results, '\t'), 'text/tab-separated-values'));
+  tsv.addEventListener('click', () => downloadTsv('camformer-predictions.tsv', delimited(results, '\t')));
   csv.addEventListener('click', () => download('camformer-predictions.csv', delimited(results, ','), 'text/csv'));
-  svgButton.addEventListener('click', () => {
-    const svgEl = chart.querySelector('svg');
-    if (svgEl) download('camformer-histogram.svg', serializeSvg(svgEl), 'image/svg+xml');
+  svgButton.addEventListener('click', () => downloadSvg('camformer-histogram.svg', chart));
+
+  const clear = (text) => {
+    results = null;
+    order = [];
+    summary.textContent = text;
+    stats.hidden = true;
+    replaceChildren(chart);
+    replaceChildren(table);
+    pager.hidden = true;
+    for (const b of [tsv, csv, svgButton]) b.disabled = true;
+  };
+
+  // The last Predict failed: the table is from the input before.
+  app.addEventListener('stale', (e) => {
+    if (results) showMessage(notice, `These predictions are from an earlier input: the last Predict failed (${e.detail.message}).`);
   });
 
   app.addEventListener('results', (e) => {
+    if (!e.detail) {
+      const n = app.state.parsed?.rejected?.length ?? 0;
+      showMessage(notice);
+      clear(`No predictions: none of the ${n.toLocaleString('en')} ${n === 1 ? 'record' : 'records'} of the last input could be read (the reasons are listed with the input).`);
+      element.dataset.state = 'empty';
+      return;
+    }
     results = e.detail;
     const recs = results.records;
+    element.dataset.state = results.cancelled ? 'cancelled' : 'done';
+    showMessage(
+      notice,
+      results.cancelled
+        ? `Cancelled after ${results.cancelled.done.toLocaleString('en')} of ${results.cancelled.total.toLocaleString('en')} sequences: the predictions made are shown; the other ${(results.cancelled.total - results.cancelled.done).toLocaleString('en')} are listed as "not predicted" in the downloads.`
+        : '',
+    );
     results.hasMeasured = recs.some((r) => r.value !== null && r.value !== undefined);
     order = recs.map((_, i) => i);
     sort = { key: 'number', dir: 1 };
     page = 0;
     const n = recs.length;
     const rate = results.elapsedMs > 0 ? `, ${Math.round((n / results.elapsedMs) * 1000).toLocaleString('en')} sequences/s` : '';
+    const workers = results.workers > 1 ? ` (${results.workers} workers)` : '';
     summary.textContent =
       `${n.toLocaleString('en')} predicted` +
       (results.rejected.length ? `, ${results.rejected.length.toLocaleString('en')} rejected` : '') +
-      ` in ${fmtMs(results.elapsedMs)} on the ${results.backend === 'webgpu' ? 'GPU (WebGPU)' : 'CPU'}${rate}.`;
+      (results.notPredicted?.length ? `, ${results.notPredicted.length.toLocaleString('en')} not predicted (cancelled)` : '') +
+      ` in ${fmtMs(results.elapsedMs)} on the ${backendName(results.backend)}${workers}${rate}.`;
     renderStats(stats, recs);
-    replaceChildren(chart, histogramSvg(recs.map((r) => r.prediction), results.units));
-    for (const b of [tsv, csv, svgButton]) b.disabled = false;
+    if (n) replaceChildren(chart, histogramSvg(recs.map((r) => r.prediction), results.units));
+    else replaceChildren(chart);
+    for (const b of [tsv, csv]) b.disabled = false;
+    svgButton.disabled = !n;
     renderTable();
+    // After Predict the results may be below the fold (a narrow window stacks the panels): bring
+    // them into view, as little as needed.
+    const box = summary.getBoundingClientRect();
+    if (box.top > window.innerHeight - 40 || box.bottom < 0) element.scrollIntoView?.({ block: 'start', behavior: 'smooth' });
   });
 
   return { element };
@@ -203,8 +244,7 @@ export function histogramSvg(values, units = '') {
       fill: '#4a78b5',
     }, s('title', { text: `${fmt(min + ((max - min) * i) / counts.length, 3)} to ${fmt(min + ((max - min) * (i + 1)) / counts.length, 3)}: ${c}` })),
   );
-  const label = (x, y, text, anchor = 'middle') =>
-    s('text', { x, y, 'font-size': 10, 'font-family': 'sans-serif', 'text-anchor': anchor, fill: '#333', text });
+  const label = (x, y, text, anchor = 'middle') => svgText(x, y, text, { 'text-anchor': anchor });
   return s(
     'svg',
     { viewBox: `0 0 ${W} ${H}`, class: 'cf-histogram-svg', role: 'img', 'aria-label': 'Histogram of predictions' },
@@ -236,6 +276,10 @@ function delimited(results, sep) {
     ...results.rejected.map((r) => ({
       number: r.number,
       cells: [r.name, '', 'NA', ...(results.hasMeasured ? [''] : []), `error: ${r.message}`],
+    })),
+    ...(results.notPredicted ?? []).map((r) => ({
+      number: r.number,
+      cells: [r.name, r.construct, 'NA', ...(results.hasMeasured ? [r.value ?? ''] : []), 'not predicted (cancelled)'],
     })),
   ].sort((a, b) => a.number - b.number);
   return [header, ...rows.map((r) => r.cells)].map((cells) => cells.map((c) => quote(String(c))).join(sep)).join('\n') + '\n';

@@ -3,6 +3,7 @@
 
 import { assets } from './assets.js';
 import { fmtMs, h, replaceChildren } from './dom.js';
+import { BACKEND, UNIT } from './protocol.js';
 
 /**
  * Creates the status bar.
@@ -47,7 +48,7 @@ export function createStatusPanel(app) {
   app.addEventListener('model', (e) => {
     const info = e.detail;
     model.textContent = info.manifest?.name ?? 'Camformer';
-    const gpu = info.backend === 'webgpu';
+    const gpu = info.backend === BACKEND.webgpu;
     const adapter = info.adapter && gpu ? ` · ${[info.adapter.vendor, info.adapter.architecture].filter(Boolean).join(' ')}` : '';
     backend.textContent = gpu ? `WebGPU${adapter}` : 'CPU (WebAssembly)';
     backend.dataset.backend = info.backend;
@@ -88,7 +89,7 @@ export function createStatusPanel(app) {
     } else if (job.phase === 'progress' && job.id === shown) {
       progress.max = job.total || 1;
       progress.value = job.done;
-      const sequences = (job.unit ?? 'sequences') === 'sequences';
+      const sequences = (job.unit ?? UNIT.sequences) === UNIT.sequences;
       const rate = sequences && job.elapsedMs > 0 ? ` · ${Math.round((job.done / job.elapsedMs) * 1000).toLocaleString('en')} seq/s` : '';
       const unit = sequences ? '' : ` ${job.unit}`;
       line.textContent = `${job.label}: ${job.done.toLocaleString('en')} / ${job.total.toLocaleString('en')}${unit}${rate}`;

@@ -4,7 +4,8 @@
 // Positions are 1-based on the reference as given. A bad line fails inline, naming the line.
 
 import { CancelledError } from './client.js';
-import { download, fmt, fmtMs, h, messageBox, replaceChildren, showMessage } from './dom.js';
+import { REGION_START, backendName, cleanSequence, downloadTsv, fmt, fmtMs, fmtSigned, h, headerRow, messageBox, replaceChildren, showMessage, textBox, tsv } from './dom.js';
+import { JOB } from './protocol.js';
 
 /**
  * Creates the variants panel.
@@ -12,23 +13,20 @@ import { download, fmt, fmtMs, h, messageBox, replaceChildren, showMessage } fro
  * @returns {{element: HTMLElement}}
  */
 export function createVariantsPanel(app) {
-  const reference = h('textarea', {
-    class: 'cf-variants-reference',
-    rows: 2,
-    spellcheck: false,
-    placeholder: 'Reference sequence (80-bp random region or 110-bp construct); choose one in the predictions table',
-    attrs: { 'aria-label': 'Reference sequence for the variants' },
-  });
-  const text = h('textarea', {
-    class: 'cf-variants-text',
-    rows: 5,
-    spellcheck: false,
-    placeholder: '12 A G\n12 A G, 40 C T      (applied together)\n45C>T\nREFERENCE_SEQUENCE ALTERNATIVE_SEQUENCE\n# a comment',
-    attrs: { 'aria-label': 'Variants, one set per line' },
-  });
+  const reference = textBox(
+    'cf-variants-reference',
+    'Reference sequence for the variants',
+    'Reference sequence (80-bp random region or 110-bp construct); choose one in the predictions table',
+  );
+  const text = textBox(
+    'cf-variants-text',
+    'Variants, one set per line',
+    '12 A G\n12 A G, 40 C T      (applied together)\n45C>T\nREFERENCE_SEQUENCE ALTERNATIVE_SEQUENCE\n# a comment',
+    5,
+  );
   const run = h('button', { type: 'button', class: 'cf-primary cf-variants-run', text: 'Predict effects' });
   const example = h('button', { type: 'button', class: 'cf-variants-example', text: 'Sample variants', title: 'Fill in a few variants of the reference' });
-  const tsv = h('button', { type: 'button', class: 'cf-variants-tsv', text: 'Download TSV', disabled: true });
+  const tsvButton = h('button', { type: 'button', class: 'cf-variants-tsv', text: 'Download TSV', disabled: true });
   const error = messageBox('error');
   const summary = h('p', { class: 'cf-summary cf-variants-summary', hidden: true });
   const table = h('table', { class: 'cf-table cf-variants-table' });
@@ -44,7 +42,7 @@ export function createVariantsPanel(app) {
     }),
     reference,
     text,
-    h('div', { class: 'cf-row' }, run, example, tsv),
+    h('div', { class: 'cf-row' }, run, example, tsvButton),
     error,
     summary,
     wrap,
@@ -53,26 +51,24 @@ export function createVariantsPanel(app) {
   /** The last results and the reference they were computed for. */
   let last = null;
 
-  const clean = (seq) => seq.replace(/\s+/g, '').toUpperCase();
-
   app.addEventListener('select', (e) => {
     if (e.detail.target && e.detail.target !== 'variants') return;
     reference.value = e.detail.sequence;
   });
   // Until something is chosen, the first prediction is the reference.
   app.addEventListener('results', (e) => {
-    if (!reference.value.trim() && e.detail.records.length) reference.value = e.detail.records[0].construct;
+    if (!reference.value.trim() && e.detail?.records.length) reference.value = e.detail.records[0].construct;
   });
 
   example.addEventListener('click', () => {
-    const seq = clean(reference.value);
+    const seq = cleanSequence(reference.value);
     if (seq.length < 60) {
       showMessage(error, 'Give a reference sequence first (or choose one in the predictions table).');
       return;
     }
     showMessage(error);
     // Positions inside the random region of either an 80-bp region or a 110-bp construct.
-    const base = seq.length >= 100 ? 17 : 0;
+    const base = seq.length >= 100 ? REGION_START : 0;
     const other = (b) => ({ A: 'G', C: 'T', G: 'A', T: 'C' })[b] ?? 'A';
     const at = (p) => `${p} ${seq[p - 1]} ${other(seq[p - 1])}`;
     const compact = (p) => `${p}${seq[p - 1]}>${other(seq[p - 1])}`;
@@ -80,7 +76,7 @@ export function createVariantsPanel(app) {
   });
 
   run.addEventListener('click', async () => {
-    const ref = clean(reference.value);
+    const ref = cleanSequence(reference.value);
     showMessage(error);
     if (!ref) {
       showMessage(error, 'Give a reference sequence (or choose one in the predictions table).');
@@ -92,7 +88,7 @@ export function createVariantsPanel(app) {
     }
     run.disabled = true;
     try {
-      const reply = await app.job('variants', { reference: ref, text: text.value }, { label: 'Predicting variant effects' });
+      const reply = await app.job(JOB.variants, { reference: ref, text: text.value }, { label: 'Predicting variant effects' });
       last = { reference: ref, effects: reply.result };
       render(reply);
       app.emit('variants', { reference: ref, text: text.value, result: reply.result, elapsedMs: reply.elapsedMs });
@@ -111,8 +107,8 @@ export function createVariantsPanel(app) {
   const render = (reply) => {
     const effects = reply.result;
     summary.hidden = false;
-    summary.textContent = `${effects.length} ${effects.length === 1 ? 'variant' : 'variants'} in ${fmtMs(reply.elapsedMs)} on the ${reply.backend === 'webgpu' ? 'GPU (WebGPU)' : 'CPU'}.`;
-    const head = h('tr', {}, ['line', 'variant', 'reference', 'alternative', 'Δ (alt − ref)'].map((t) => h('th', { text: t })));
+    summary.textContent = `${effects.length} ${effects.length === 1 ? 'variant' : 'variants'} in ${fmtMs(reply.elapsedMs)} on the ${backendName(reply.backend)}.`;
+    const head = headerRow(['line', 'variant', 'reference', 'alternative', 'Δ (alt − ref)']);
     const rows = effects.map((e) =>
       h(
         'tr',
@@ -121,16 +117,16 @@ export function createVariantsPanel(app) {
         h('td', { class: 'cf-variant-label', text: e.label }),
         h('td', { class: 'cf-num', text: fmt(e.reference, 4) }),
         h('td', { class: 'cf-num', text: fmt(e.alternative, 4) }),
-        h('td', { class: `cf-num cf-delta ${e.delta >= 0 ? 'cf-up' : 'cf-down'}`, text: `${e.delta >= 0 ? '+' : ''}${fmt(e.delta, 4)}` }),
+        h('td', { class: `cf-num cf-delta ${e.delta >= 0 ? 'cf-up' : 'cf-down'}`, text: fmtSigned(e.delta) }),
       ),
     );
     replaceChildren(table, h('thead', {}, head), h('tbody', {}, rows));
     wrap.hidden = false;
-    tsv.disabled = effects.length === 0;
+    tsvButton.disabled = effects.length === 0;
   };
 
-  tsv.addEventListener('click', () => {
-    if (last) download('camformer-variants.tsv', variantsTsv(last.effects), 'text/tab-separated-values');
+  tsvButton.addEventListener('click', () => {
+    if (last) downloadTsv('camformer-variants.tsv', variantsTsv(last.effects));
   });
 
   return { element };
@@ -142,9 +138,5 @@ export function createVariantsPanel(app) {
  * @returns {string}
  */
 export function variantsTsv(effects) {
-  const lines = ['line\tvariant\treference\talternative\tdelta'];
-  for (const e of effects) {
-    lines.push([e.line, e.label, e.reference.toFixed(6), e.alternative.toFixed(6), e.delta.toFixed(6)].join('\t'));
-  }
-  return lines.join('\n') + '\n';
+  return tsv([['line', 'variant', 'reference', 'alternative', 'delta'], ...effects.map((e) => [e.line, e.label, e.reference.toFixed(6), e.alternative.toFixed(6), e.delta.toFixed(6)])]);
 }

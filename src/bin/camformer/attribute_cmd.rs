@@ -13,10 +13,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use camformer::attribution::{Attributions, Attributor, Method};
-use camformer::records::{Prepared, RecordReader};
-use camformer::sequence::CONSTRUCT_LEN;
-use camformer::{default_model, model_files};
+use camformer::analysis::attribution::{Attributions, Attributor, Method};
+use camformer::engine::files as model_files;
+use camformer::input::records::{Prepared, RecordReader};
+use camformer::input::sequence::CONSTRUCT_LEN;
+use camformer::model::default_model;
 use clap::{Args, ValueEnum};
 use indicatif::ProgressBar;
 

@@ -6,7 +6,8 @@ use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use camformer::{Backend, Predictor, RecordError, default_model, model_files};
+use camformer::engine::files as model_files;
+use camformer::{Backend, Predictor, RecordError};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -24,7 +25,7 @@ pub struct ModelArgs {
     #[arg(long, default_value = "cpu")]
     pub device: String,
     /// Sequences per forward pass.
-    #[arg(long, default_value_t = camformer::predictor::DEFAULT_BATCH)]
+    #[arg(long, default_value_t = camformer::engine::predictor::DEFAULT_BATCH)]
     pub batch_size: usize,
 }
 
@@ -50,7 +51,7 @@ impl ModelArgs {
                         "--arch only applies to --weights (the default model has a manifest)"
                     );
                 }
-                default_model::predictor(backend.device()?).context("loading the default model")?
+                Predictor::default_model(backend.device()?).context("loading the default model")?
             }
         };
         Ok(predictor.with_batch_size(self.batch_size))

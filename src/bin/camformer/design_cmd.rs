@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use camformer::design::{self, DesignConfig, Goal};
-use camformer::records::RecordReader;
-use camformer::sequence::{RANDOM_LEN, RANDOM_START};
+use camformer::analysis::design::{self, DesignConfig, Goal};
+use camformer::input::records::RecordReader;
+use camformer::input::sequence::{RANDOM_LEN, RANDOM_START};
 
 use crate::common::{ModelArgs, open_input, open_output, tsv_escape};
 

@@ -4,8 +4,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use camformer::ism::{self, Positions};
-use camformer::records::RecordReader;
+use camformer::analysis::ism;
+use camformer::engine::mutations::{Method, Positions};
+use camformer::input::records::RecordReader;
 
 use crate::common::{IoArgs, ModelArgs, Tally, open_input, open_output, progress, tsv_escape};
 
@@ -13,7 +14,7 @@ pub fn ism_command(
     model: &ModelArgs,
     io: &IoArgs,
     all_positions: bool,
-    method: ism::Method,
+    method: Method,
 ) -> Result<ExitCode> {
     let predictor = model.load()?;
     let positions = if all_positions {

@@ -1,14 +1,14 @@
 //! `camformer`: predict expression and run in-silico mutagenesis from the command line.
 //!
 //! Input files may be FASTA, one sequence per line, or `seq<TAB>value` TSV (see
-//! `camformer::records`); `-` reads standard input / writes standard output. Rejected records are
-//! reported on standard error and as rows marked `error` in `predict` output; the rest are
-//! still predicted.
+//! `camformer::input::records`); `-` reads standard input / writes standard output. Rejected
+//! records are reported on standard error and as rows marked `error` in `predict` output; the
+//! rest are still predicted.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
-use camformer::ism;
+use camformer::engine::mutations::Method;
 use clap::{Parser, Subcommand};
 
 mod attribute_cmd;
@@ -57,7 +57,7 @@ enum Command {
         /// fast: recompute only what each mutation changes (exact); naive: every mutant
         /// through the whole network. Both give the same deltas up to rounding.
         #[arg(long, default_value = "fast")]
-        method: ism::Method,
+        method: Method,
     },
     /// Motif scanning (as MEME Suite's FIMO) and motif what-if analyses.
     Motifs {

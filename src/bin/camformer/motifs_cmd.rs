@@ -9,10 +9,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use camformer::motif_effects::{self, Edit, Site, Slot, Summary};
-use camformer::motifs::{self, Background, Motif, MotifFile, ScanOptions, Scanner, Strand};
-use camformer::records::{Prepared, RecordReader};
-use camformer::sequence::{RANDOM_LEN, RANDOM_START};
+use camformer::analysis::motif_effects::{self, Edit, Site, Slot, Summary};
+use camformer::analysis::motifs::{
+    self, Background, Motif, MotifFile, ScanOptions, Scanner, Strand,
+};
+use camformer::input::records::{Prepared, RecordReader};
+use camformer::input::sequence::{RANDOM_LEN, RANDOM_START};
 use camformer::{Construct, RecordProblem};
 use clap::{Args, Subcommand};
 use indicatif::ProgressBar;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use camformer::Predictor;
 use camformer::RecordError;
-use camformer::records::{Format, Prepared, RecordReader};
+use camformer::input::records::{Format, Prepared, RecordReader};
 
 use crate::common::{IoArgs, ModelArgs, Tally, open_input, open_output, progress, tsv_escape};
 

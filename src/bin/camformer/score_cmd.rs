@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use camformer::dream::{
+use camformer::score::dream::{
     Alignment, FLAG_SUBSETS, PAIR_SUBSETS, PairRule, Predictions, Report, SUBSETS, Scorer,
     SubsetScore, TEST_SIZE, TestSet,
 };
@@ -247,8 +247,8 @@ fn print_table(scorer: &Scorer, subsets: &[(String, SubsetScore)], report: Optio
             .find(|w| w.0 == name)
             .map_or(f64::NAN, |w| w.1);
         let unit = match data {
-            camformer::dream::SubsetData::Single(_) => "",
-            camformer::dream::SubsetData::Pairs(_) => " pairs",
+            camformer::score::dream::SubsetData::Single(_) => "",
+            camformer::score::dream::SubsetData::Pairs(_) => " pairs",
         };
         println!(
             "  {:<20} {:>6.2} {:>7} {:>9.4} {:>8.4} {:>10.4}{unit}",

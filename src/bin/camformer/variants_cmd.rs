@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use camformer::ism::{self, Positions};
-use camformer::records::RecordReader;
-use camformer::variants::{self, Robustness};
+use camformer::analysis::ism;
+use camformer::analysis::variants::{self, Robustness};
+use camformer::engine::mutations::{Method, Positions};
+use camformer::input::records::RecordReader;
 use clap::Args;
 
 use crate::common::{IoArgs, ModelArgs, Tally, open_input, open_output, progress, tsv_escape};
@@ -107,7 +108,7 @@ pub fn robustness(args: &RobustnessArgs) -> Result<ExitCode> {
     for item in RecordReader::new(open_input(&args.io.input)?) {
         match item?.and_then(|rec| rec.prepare()) {
             Ok(p) => {
-                let result = ism::run(&predictor, &p.construct, positions, ism::Method::Fast)?;
+                let result = ism::run(&predictor, &p.construct, positions, Method::Fast)?;
                 let r = Robustness::from_ism(&result, args.threshold)?;
                 writeln!(
                     out,
