@@ -139,7 +139,8 @@ enum Command {
         #[arg(long)]
         public_leaderboard: Option<PathBuf>,
         /// Evaluate only the public-leaderboard rows (needs --public-leaderboard and an idx
-        /// column): the rows the shipped model never trained or tuned on.
+        /// column). Not held out for the shipped model: most public rows share a `group` with
+        /// rows it trained on (see docs/model.md); `cv` gives leak-free numbers.
         #[arg(long, requires = "public_leaderboard")]
         public_only: bool,
         /// Also score other models' predictions on the same rows: a TSV with an `idx` column
