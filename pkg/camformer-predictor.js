@@ -2855,14 +2855,12 @@ function createDreamPanel(app) {
 const sq = (x) => (x === null || x === undefined ? null : x * x);
 
 /**
- * The score's error in plain words: the wasm names the file twice for some errors
- * ("predictions: predictions: ...", from dreamScore's wrapper around the parser's own message),
- * and a predictions file without test indices needs to say what to give instead.
+ * The score's error in plain words: a predictions file without test indices needs to say what
+ * to give instead.
  */
 function explain(message) {
-  const once = message.replace(/^([\w ]+): \1: /, '$1: ');
-  const counted = once.match(/^predictions: (\d+) values without test indices/);
-  if (!counted) return once;
+  const counted = message.match(/^predictions: (\d+) values without test indices/);
+  if (!counted) return message;
   const n = Number(counted[1]);
   return (
     `The predictions file has ${n.toLocaleString('en')} ${n === 1 ? 'value' : 'values'} and no test indices, so it cannot be matched to the test sequences. ` +

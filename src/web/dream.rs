@@ -22,8 +22,8 @@ pub fn dream_score(
     pair_rule: Option<String>,
 ) -> Result<JsValue, JsError> {
     let public = Scorer::shipped_public_leaderboard().map_err(js_err)?;
-    let mut test =
-        TestSet::parse(measured).map_err(|e| JsError::new(&format!("measured values: {e}")))?;
+    // The parsers' errors already name their file ("measured values" / "predictions") and line.
+    let mut test = TestSet::parse(measured).map_err(js_err)?;
     let pairs: std::collections::HashMap<String, String> =
         if pairs.is_undefined() || pairs.is_null() {
             Default::default()
@@ -44,11 +44,8 @@ pub fn dream_score(
             )));
         }
     };
-    let parsed =
-        Predictions::parse(predictions).map_err(|e| JsError::new(&format!("predictions: {e}")))?;
-    let (values, alignment) = parsed
-        .resolve(&test)
-        .map_err(|e| JsError::new(&format!("predictions: {e}")))?;
+    let parsed = Predictions::parse(predictions).map_err(js_err)?;
+    let (values, alignment) = parsed.resolve(&test).map_err(js_err)?;
     let get = |i: usize| values.get(&i).copied();
     let table = |subsets: &[(String, SubsetScore)]| {
         subsets

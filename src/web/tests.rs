@@ -221,3 +221,28 @@ async fn attributions_are_normalised_and_predict_like_the_model() {
     );
     assert!(e.contains("99"), "{e}");
 }
+
+#[wasm_bindgen_test]
+fn dream_score_errors_name_each_file_once() {
+    let e = super::dream::dream_score("0.5\n", "0\tx\n", JsValue::UNDEFINED, None).unwrap_err();
+    let text = message(e);
+    assert!(text.starts_with("measured values, line 1"), "{text}");
+    for (predictions, expected) in [
+        (
+            "0.5\n0.7\n0.9\n",
+            "predictions: 3 values without test indices",
+        ),
+        (
+            "0\t0.5\n0\t0.7\n",
+            "predictions: test index 0 appears twice",
+        ),
+        ("0.5\nabc\n", "predictions, line 2"),
+    ] {
+        let e =
+            super::dream::dream_score(predictions, "0\t0.1\n1\t0.2\n", JsValue::UNDEFINED, None)
+                .unwrap_err();
+        let text = message(e);
+        assert!(text.starts_with(expected), "{text}");
+        assert!(!text.contains("predictions: predictions"), "{text}");
+    }
+}
