@@ -150,4 +150,25 @@ export const tests = [
       app.assertClean();
     },
   },
+  {
+    name: 'ux: a motif name shared by several versions (UME6) is called ambiguous, with its ids',
+    async run({ context, origin, log }) {
+      const app = await openPage(context, { origin });
+      const page = app.page;
+      await page.goto(`${origin}/www/?backend=cpu`);
+      await waitReady(page);
+      const picker = inApp(page, 'input.cf-insert-motif');
+      const info = inApp(page, '.cf-motif-info');
+      await page.waitForFunction(() => document.querySelector('camformer-predictor').shadowRoot.querySelector('.cf-motif-info')?.textContent.includes('MA0320.1'), null, { timeout: 120_000 });
+      await picker.fill('UME6');
+      const text = await info.textContent();
+      log(`UME6: "${text}"`);
+      check(/ambiguous/.test(text) && /MA0412\.1/.test(text) && /MA0412\.3/.test(text), `UME6 listed as ambiguous: ${text}`);
+      await picker.fill('NOPE1');
+      check(/no motif 'NOPE1'/.test(await info.textContent()), 'an unknown name says so');
+      await picker.fill('MA0412.2');
+      check((await info.textContent()).startsWith('MA0412.2 UME6'), 'an id picks one version');
+      app.assertClean();
+    },
+  },
 ];

@@ -63,14 +63,32 @@ class MotifSet {
     await this.refresh();
   }
 
-  /** Finds a motif by id, or by name when that is unique. */
-  find(query) {
+  /** The motifs a query names: the one with that id, else every motif with that name. */
+  candidates(query) {
     const q = String(query).trim().split(/\s+/)[0]?.toUpperCase() ?? '';
     const list = this.list ?? [];
     const byId = list.find((m) => m.id.toUpperCase() === q);
-    if (byId) return byId;
-    const byName = list.filter((m) => (m.altId ?? '').toUpperCase() === q);
-    return byName.length === 1 ? byName[0] : null;
+    if (byId) return [byId];
+    return list.filter((m) => (m.altId ?? '').toUpperCase() === q);
+  }
+
+  /** Finds a motif by id, or by name when that is unique. */
+  find(query) {
+    const found = this.candidates(query);
+    return found.length === 1 ? found[0] : null;
+  }
+
+  /**
+   * Why a query names no single motif: none has that id or name, or several share the name
+   * (JASPAR keeps versions of a motif under one name, e.g. UME6: MA0412.1, .2, .3).
+   */
+  whyNot(query) {
+    const found = this.candidates(query);
+    const name = String(query).trim();
+    if (found.length > 1) {
+      return `'${name}' is ambiguous: ${found.map((m) => m.id).join(', ')} share that name; give one of these ids`;
+    }
+    return `no motif '${name}' in the ${this.text ? 'loaded' : 'shipped'} motifs (give an id such as MA0320.1, or a name that is unique)`;
   }
 
   describe() {

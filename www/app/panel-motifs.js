@@ -120,7 +120,7 @@ export function createMotifsPanel(app) {
   };
   const motifId = (input, what) => {
     const m = set.find(input.value);
-    if (!m) throw new Error(`${what}: no motif '${input.value.trim()}' in the ${set.text ? 'loaded' : 'shipped'} motifs (give an id such as MA0320.1, or a name that is unique).`);
+    if (!m) throw new Error(`${what}: ${set.whyNot(input.value)}.`);
     return m.id;
   };
   const nameOf = (id) => {
@@ -136,7 +136,9 @@ export function createMotifsPanel(app) {
   });
   const describeMotif = () => {
     const m = set.find(motif.value);
-    motifInfo.textContent = m ? `${m.id} ${m.altId ?? ''}: consensus ${m.consensus} (${m.width} bp)` : set.list ? 'no such motif' : '';
+    motifInfo.textContent = m
+      ? `${m.id} ${m.altId ?? ''}: consensus ${m.consensus} (${m.width} bp)`
+      : set.list && motif.value.trim() ? set.whyNot(motif.value) : '';
     site.placeholder = m ? m.consensus : 'consensus';
   };
   motif.addEventListener('input', describeMotif);
