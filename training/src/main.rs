@@ -143,6 +143,11 @@ enum Command {
         /// rows it trained on (see docs/model.md); `cv` gives leak-free numbers.
         #[arg(long, requires = "public_leaderboard")]
         public_only: bool,
+        /// Keep only rows whose `group` has no non-public row in --data: for a model trained on
+        /// the non-public rows of the same file (as the shipped model), the rows whose relatives
+        /// it never saw. The official score needs every public row, so it is left out.
+        #[arg(long)]
+        unseen_groups: bool,
         /// Also score other models' predictions on the same rows: a TSV with an `idx` column
         /// and one column per model (e.g. reference_predictions_dev.tsv.gz).
         #[arg(long)]
@@ -687,6 +692,7 @@ fn main() -> Result<()> {
             data,
             public_leaderboard,
             public_only,
+            unseen_groups,
             compare,
             device,
         } => {
@@ -710,6 +716,22 @@ fn main() -> Result<()> {
                     .collect();
                 set = set.subset(&keep);
             }
+            let scorer = if unseen_groups {
+                let (training, _) = Dataset::load(&data, false)?;
+                let seen: HashSet<u64> = training.groups.iter().flatten().copied().collect();
+                anyhow::ensure!(
+                    set.groups.iter().all(Option::is_some),
+                    "--unseen-groups needs a group column in {}",
+                    data.display()
+                );
+                let keep: Vec<usize> = (0..set.len())
+                    .filter(|&i| set.groups[i].is_some_and(|g| !seen.contains(&g)))
+                    .collect();
+                set = set.subset(&keep);
+                None
+            } else {
+                scorer
+            };
             let pred = train::predict_dataset(&predictor, &set)?;
             let mut models = vec![("this_model".to_string(), pred)];
             if let Some(path) = &compare {
@@ -729,7 +751,11 @@ fn main() -> Result<()> {
             }
             let mut summary = serde_json::json!({
                 "data": data.file_name().map(|f| f.to_string_lossy().into_owned()),
-                "rows": if public_only { "public leaderboard" } else { "all" },
+                "rows": match (public_only, unseen_groups) {
+                    (_, true) => "rows whose group has no non-public row",
+                    (true, false) => "public leaderboard",
+                    (false, false) => "all",
+                },
                 "load_report": report,
                 "n": set.len(),
             });
