@@ -16,7 +16,7 @@ use burn::tensor::Device;
 use camformer::engine::files;
 use camformer::score::dream::{SubsetScore, TestSet};
 
-use crate::data::{Dataset, Rng};
+use crate::data::{Dataset, Rng, subsample};
 use crate::train::{self, ExportInfo, TrainConfig, predict_dataset};
 
 /// Assigns every row of `data` to one of `k` folds, whole groups at a time.
@@ -117,16 +117,7 @@ pub fn run_fold(
     }
     let rest_set = data.subset(&rest);
     let (train_rows, val_rows) = rest_set.split(val_fraction, config.seed);
-    let train_rows = match subset {
-        Some(n) if n < train_rows.len() => {
-            let mut rows = train_rows;
-            Rng(config.seed ^ 0x5EED_5EB5).shuffle(&mut rows);
-            rows.truncate(n);
-            rows.sort_unstable();
-            rows
-        }
-        _ => train_rows,
-    };
+    let train_rows = subsample(train_rows, subset, config.seed);
     let (train_set, val_set) = (rest_set.subset(&train_rows), rest_set.subset(&val_rows));
     eprintln!(
         "fold {fold}: training on {} rows, early stopping on {}, predicting {} held-out rows",

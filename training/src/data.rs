@@ -40,6 +40,18 @@ impl Rng {
     }
 }
 
+/// A seeded random choice of `n` of `rows`, in ascending order (all of them when `n` is `None`
+/// or not smaller): the training rows of a learning-curve point (`--train-subset`), the same
+/// for `train` and each fold of `cv`.
+pub fn subsample(mut rows: Vec<usize>, n: Option<usize>, seed: u64) -> Vec<usize> {
+    if let Some(n) = n.filter(|&n| n < rows.len()) {
+        Rng(seed ^ 0x5EED_5EB5).shuffle(&mut rows);
+        rows.truncate(n);
+        rows.sort_unstable();
+    }
+    rows
+}
+
 /// One packed construct.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Packed {
@@ -289,5 +301,17 @@ mod tests {
         for &i in &v {
             assert!(t.iter().all(|&j| d.groups[j] != d.groups[i]));
         }
+    }
+
+    #[test]
+    fn subsamples_are_seeded_sorted_and_drawn_from_the_rows() {
+        let rows: Vec<usize> = (100..200).collect();
+        let pick = subsample(rows.clone(), Some(10), 7);
+        assert_eq!(pick, subsample(rows.clone(), Some(10), 7));
+        assert_ne!(pick, subsample(rows.clone(), Some(10), 8));
+        assert_eq!(pick.len(), 10);
+        assert!(pick.windows(2).all(|w| w[0] < w[1]) && pick.iter().all(|r| rows.contains(r)));
+        assert_eq!(subsample(rows.clone(), None, 7), rows);
+        assert_eq!(subsample(rows.clone(), Some(500), 7), rows);
     }
 }

@@ -12,7 +12,7 @@ use camformer::model::weights::{StateDict, StorageDtype};
 use camformer::score::dream::{PAIR_SUBSETS, Scorer, TestSet};
 use camformer_training::bench::{self, BenchConfig};
 use camformer_training::cv;
-use camformer_training::data::{Dataset, LoadReport, Rng};
+use camformer_training::data::{Dataset, LoadReport, subsample};
 use camformer_training::train::{self, ExportInfo, Loss, Schedule, TrainConfig};
 use clap::{Parser, Subcommand};
 
@@ -502,14 +502,12 @@ fn train_command(args: TrainArgs) -> Result<()> {
         }
     };
     let train_set = match args.train_subset {
-        Some(n) if n < train_set.len() => {
-            let mut order: Vec<usize> = (0..train_set.len()).collect();
-            Rng(args.seed ^ 0x5EED_5EB5).shuffle(&mut order);
-            order.truncate(n);
-            order.sort_unstable();
-            train_set.subset(&order)
+        // Only copy the rows when a subset is asked for (the full training file is 350 MB).
+        Some(_) => {
+            let rows = subsample((0..train_set.len()).collect(), args.train_subset, args.seed);
+            train_set.subset(&rows)
         }
-        _ => train_set,
+        None => train_set,
     };
     eprintln!(
         "training on {} sequences, validating on {}",
