@@ -109,14 +109,20 @@ export class CamformerModel {
      * matrix}` where `matrix` is `[4 x width]` row-major (rows A, C, G, T; reference cells 0)
      * of `prediction(mutant) - prediction(reference)` over 0-based construct positions
      * `start .. start + width` (the 80-bp random region, or all 110 with `allPositions`).
-     * `method` is `"fast"` (default) or `"naive"`.
+     * `method` is `"fast"` (default) or `"naive"`. With `first` and `count` (0-based construct
+     * positions, inside those) only that part is computed and returned (`start = first`,
+     * `width = count`): the worker pool splits one sequence's ISM this way.
      * @param {string} sequence
      * @param {boolean} all_positions
      * @param {string | null} [method]
+     * @param {number | null} [first]
+     * @param {number | null} [count]
      * @returns {Promise<any>}
      */
-    ism(sequence, all_positions, method) {
+    ism(sequence, all_positions, method, first, count) {
         const val3 = +all_positions;
+        const val4 = +(isLikeNone(first) ? Number.MAX_SAFE_INTEGER : (first) >>> 0);
+        const val5 = +(isLikeNone(count) ? Number.MAX_SAFE_INTEGER : (count) >>> 0);
         let ptr0, len0, ptr1, len1;
         try {
             ptr0 = passStringToWasm0(sequence, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
@@ -128,7 +134,7 @@ export class CamformerModel {
             if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
             throw e;
         }
-        const ret = wasm.camformermodel_ism(this.__wbg_ptr, ptr0, len0, val3, ptr1, len1);
+        const ret = wasm.camformermodel_ism(this.__wbg_ptr, ptr0, len0, val3, ptr1, len1, val4, val5);
         return ret;
     }
     /**
@@ -396,10 +402,12 @@ export class CamformerModel {
         wasm.camformermodel_set_batchSize(this.__wbg_ptr, batch_size);
     }
     /**
-     * Effects of variants against `reference` (positions 1-based on it as given): `variants`
-     * holds one set per line, `pos ref alt` triples (several per line are applied together)
-     * or a pair of sequences. Returns `[{line, label, reference, alternative, delta}]`; a bad
-     * line is an error naming it.
+     * Effects of variants against `reference` (an 80-bp random region or a 110-bp
+     * construct): `variants` holds one set per line, `pos ref alt` triples with construct
+     * positions (`89 A G`) or random-region ones (`r72 A G`), several per line applied
+     * together, or a pair of sequences. Returns `{effects: [{line, label, reference,
+     * alternative, delta, flankEdit}], rejected: [{line, text, message}]}`: every bad line is
+     * reported and the others are evaluated. Only a bad reference is an error.
      * @param {string} reference
      * @param {string} variants
      * @returns {Promise<any>}
@@ -461,6 +469,37 @@ export function dreamScore(predictions, measured, pairs, pair_rule) {
 }
 
 /**
+ * Scores predictions the app has just made, named by DREAM test index (a DREAM test TSV read
+ * with its `idx` column): on the public-leaderboard rows among them, with the built-in
+ * measured values. With every public row present the result is the official public score;
+ * otherwise per-subset correlations over the public rows predicted (subsets with fewer than
+ * three rows or pairs are left out). Returns `{predicted, publicRows, complete, pearsonScore,
+ * spearmanScore, subsets: [{name, n, pearson, spearman}]}`; the totals are `null` unless
+ * complete.
+ * @param {Uint32Array | number[]} indices
+ * @param {Float64Array | number[]} predictions
+ * @returns {any}
+ */
+export function dreamScorePredicted(indices, predictions) {
+    let ptr0, len0, ptr1, len1;
+    try {
+        ptr0 = passArray32ToWasm0(indices, wasm.__wbindgen_malloc);
+        len0 = WASM_VECTOR_LEN;
+        ptr1 = passArrayF64ToWasm0(predictions, wasm.__wbindgen_malloc);
+        len1 = WASM_VECTOR_LEN;
+    } catch (e) {
+        if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 8, 8); }
+        if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 4, 4); }
+        throw e;
+    }
+    const ret = wasm.dreamScorePredicted(ptr0, len0, ptr1, len1);
+    if (ret[2]) {
+        throw takeFromExternrefTable0(ret[1]);
+    }
+    return takeFromExternrefTable0(ret[0]);
+}
+
+/**
  * The motifs of a MEME file (the shipped JASPAR fungi + paper motifs when `motifs` is empty):
  * `[{index, id, altId, width, consensus}]`.
  * @param {string | null} [motifs]
@@ -477,10 +516,12 @@ export function motifList(motifs) {
 }
 
 /**
- * Reads FASTA, one-sequence-per-line or `seq<TAB>value` text with the CLI's rules.
+ * Reads FASTA, one sequence per line, or a TSV/CSV table with the CLI's rules
+ * (`input::records`).
  *
  * Returns `{records: [{number, line, name, input, construct, value, notes, warning}],
- * rejected: [{number, line, name, message}]}`; nothing is dropped silently.
+ * rejected: [{number, line, name, message}], layout: {format, header, sequenceColumn,
+ * valueColumn, nameColumn}}`; nothing is dropped silently.
  * @param {string} text
  * @returns {any}
  */
@@ -1410,17 +1451,17 @@ function __wbg_get_imports() {
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("GPUUncapturedErrorEvent")], shim_idx: 12953, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h15dc1eee9df35f46_28);
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h15dc1eee9df35f46_29);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("any")], shim_idx: 12949, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h1d930380312fe584_29);
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h1d930380312fe584_30);
             return ret;
         },
         __wbindgen_generic_0000000000000006: function(arg0, arg1) {
             // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("undefined")], shim_idx: 12949, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h1d930380312fe584_30);
+            const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h1d930380312fe584_31);
             return ret;
         },
         __wbindgen_generic_0000000000000007: function(arg0) {
@@ -1467,8 +1508,8 @@ function wasm_bindgen__convert__closures_____invoke__h15dc1eee9df35f46(arg0, arg
     wasm.wasm_bindgen__convert__closures_____invoke__h15dc1eee9df35f46(arg0, arg1, arg2);
 }
 
-function wasm_bindgen__convert__closures_____invoke__h15dc1eee9df35f46_28(arg0, arg1, arg2) {
-    wasm.wasm_bindgen__convert__closures_____invoke__h15dc1eee9df35f46_28(arg0, arg1, arg2);
+function wasm_bindgen__convert__closures_____invoke__h15dc1eee9df35f46_29(arg0, arg1, arg2) {
+    wasm.wasm_bindgen__convert__closures_____invoke__h15dc1eee9df35f46_29(arg0, arg1, arg2);
 }
 
 function wasm_bindgen__convert__closures_____invoke__h9c3c5a5d2ed0496b(arg0, arg1, arg2) {
@@ -1485,15 +1526,15 @@ function wasm_bindgen__convert__closures_____invoke__h1d930380312fe584(arg0, arg
     }
 }
 
-function wasm_bindgen__convert__closures_____invoke__h1d930380312fe584_29(arg0, arg1, arg2) {
-    const ret = wasm.wasm_bindgen__convert__closures_____invoke__h1d930380312fe584_29(arg0, arg1, arg2);
+function wasm_bindgen__convert__closures_____invoke__h1d930380312fe584_30(arg0, arg1, arg2) {
+    const ret = wasm.wasm_bindgen__convert__closures_____invoke__h1d930380312fe584_30(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
 }
 
-function wasm_bindgen__convert__closures_____invoke__h1d930380312fe584_30(arg0, arg1, arg2) {
-    const ret = wasm.wasm_bindgen__convert__closures_____invoke__h1d930380312fe584_30(arg0, arg1, arg2);
+function wasm_bindgen__convert__closures_____invoke__h1d930380312fe584_31(arg0, arg1, arg2) {
+    const ret = wasm.wasm_bindgen__convert__closures_____invoke__h1d930380312fe584_31(arg0, arg1, arg2);
     if (ret[1]) {
         throw takeFromExternrefTable0(ret[0]);
     }
@@ -1648,6 +1689,14 @@ function getFloat32ArrayMemory0() {
     return cachedFloat32ArrayMemory0;
 }
 
+let cachedFloat64ArrayMemory0 = null;
+function getFloat64ArrayMemory0() {
+    if (cachedFloat64ArrayMemory0 === null || cachedFloat64ArrayMemory0.byteLength === 0) {
+        cachedFloat64ArrayMemory0 = new Float64Array(wasm.memory.buffer);
+    }
+    return cachedFloat64ArrayMemory0;
+}
+
 function getStringFromWasm0(ptr, len) {
     ptr = ptr >>> 0;
     return decodeText(getUint8ArrayMemory0().subarray(ptr, ptr + len));
@@ -1720,6 +1769,13 @@ function passArray32ToWasm0(arg, malloc) {
 function passArray8ToWasm0(arg, malloc) {
     const ptr = malloc(arg.length * 1, 1) >>> 0;
     getUint8ArrayMemory0().set(arg, ptr / 1);
+    WASM_VECTOR_LEN = arg.length;
+    return ptr;
+}
+
+function passArrayF64ToWasm0(arg, malloc) {
+    const ptr = malloc(arg.length * 8, 8) >>> 0;
+    getFloat64ArrayMemory0().set(arg, ptr / 8);
     WASM_VECTOR_LEN = arg.length;
     return ptr;
 }
@@ -1813,6 +1869,7 @@ function __wbg_finalize_init(instance, module) {
     wasmModule = module;
     cachedDataViewMemory0 = null;
     cachedFloat32ArrayMemory0 = null;
+    cachedFloat64ArrayMemory0 = null;
     cachedUint32ArrayMemory0 = null;
     cachedUint8ArrayMemory0 = null;
     wasm.__wbindgen_start();

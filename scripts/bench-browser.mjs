@@ -22,7 +22,8 @@
 // 5. the worker pool: the app page on the CPU with workers=1, 2 and N (N = the browser's
 //    navigator.hardwareConcurrency; --pool-workers overrides the list), batch-prediction
 //    throughput of element.predict() (--pool-sequences random 80-bp regions, split across the
-//    workers), and each worker's wasm memory after loading the model;
+//    workers), the latency of the fast ISM of one sequence (its positions split across the idle
+//    workers: the live-ISM latency), and each worker's wasm memory after loading the model;
 // then prints Markdown tables for the README and writes target/bench/results.json.
 // Run it on an otherwise idle machine: every timing is a median, but background load still
 // shows (the load average is recorded).
@@ -360,13 +361,23 @@ async function poolPage(origin) {
             await el.predict(seqs);
             times.push(performance.now() - t0);
           }
-          return { workers: el.workers, memoryBytes: detail.memoryBytes, times };
+          // One sequence's fast ISM (80 positions x 3), as the live ISM runs it: warm-up, then
+          // reps x 5 timed calls (each is tens of milliseconds).
+          const ismOf = () => el.request('ism', { sequence: seqs[0], allPositions: false, method: 'fast' });
+          const ismWorkers = (await ismOf()).workers ?? 1;
+          const ismTimes = [];
+          for (let i = 0; i < reps * 5; i++) {
+            const t0 = performance.now();
+            await ismOf();
+            ismTimes.push(performance.now() - t0);
+          }
+          return { workers: el.workers, memoryBytes: detail.memoryBytes, times, ismTimes, ismWorkers };
         },
         { n: OPTS.poolSequences, reps: OPTS.reps },
       );
       const seconds = median(r.times) / 1000;
       const rss = rendererRss(profile);
-      runs.push({ requested: workers, workers: r.workers, sequences: OPTS.poolSequences, median_s: seconds, seq_per_s: OPTS.poolSequences / seconds, times_ms: r.times, wasm_memory_bytes: r.memoryBytes, renderer_rss_bytes: rss });
+      runs.push({ requested: workers, workers: r.workers, sequences: OPTS.poolSequences, median_s: seconds, seq_per_s: OPTS.poolSequences / seconds, times_ms: r.times, ism_ms: median(r.ismTimes), ism_workers: r.ismWorkers, ism_times_ms: r.ismTimes, wasm_memory_bytes: r.memoryBytes, renderer_rss_bytes: rss });
     }
   } finally {
     await close();
@@ -464,12 +475,15 @@ function report(r) {
     const base = pool.runs.find((x) => x.workers === 1)?.seq_per_s;
     p(`Worker pool (app page, CPU, \`element.predict()\` of ${pool.runs[0].sequences} sequences split across the workers; the browser reports ${pool.cores} cores):`);
     p();
-    p('| workers | throughput (seq/s) | vs 1 worker | wasm memory per worker | renderer process (RSS) |');
-    p('| --- | --- | --- | --- | --- |');
+    const ismBase = pool.runs.find((x) => x.workers === 1)?.ism_ms;
+    p('| workers | throughput (seq/s) | vs 1 worker | ISM of one sequence (ms; workers used) | vs 1 worker | wasm memory per worker | renderer process (RSS) |');
+    p('| --- | --- | --- | --- | --- | --- | --- |');
     const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
     for (const x of pool.runs) {
       const mem = x.wasm_memory_bytes?.length ? mib(x.wasm_memory_bytes[0]) : '–';
-      p(`| ${x.workers} | ${rate(x.seq_per_s)} | ${base ? `${(x.seq_per_s / base).toFixed(2)}x` : '–'} | ${mem} | ${x.renderer_rss_bytes ? mib(x.renderer_rss_bytes) : '–'} |`);
+      const ism = x.ism_ms ? `${x.ism_ms.toFixed(1)} (${x.ism_workers})` : '–';
+      const ismVs = x.ism_ms && ismBase ? `${(ismBase / x.ism_ms).toFixed(2)}x` : '–';
+      p(`| ${x.workers} | ${rate(x.seq_per_s)} | ${base ? `${(x.seq_per_s / base).toFixed(2)}x` : '–'} | ${ism} | ${ismVs} | ${mem} | ${x.renderer_rss_bytes ? mib(x.renderer_rss_bytes) : '–'} |`);
     }
     const [a, b] = [pool.runs[0], pool.runs.at(-1)];
     if (a !== b && a.renderer_rss_bytes && b.renderer_rss_bytes) {

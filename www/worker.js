@@ -18,7 +18,7 @@
 import { CANCEL, CANCELLED, JOB, STATUS } from './app/protocol.js';
 import { attribute } from './app/worker/attributions.js';
 import { design } from './app/worker/design.js';
-import { dream } from './app/worker/dream.js';
+import { dream, dreamPredicted } from './app/worker/dream.js';
 import { ism, robustness } from './app/worker/ism.js';
 import { info, init, load } from './app/worker/model.js';
 import { motifAblate, motifInsert, motifList, motifMatrix, motifPair, motifTile, scan } from './app/worker/motifs.js';
@@ -51,6 +51,7 @@ const JOBS = {
   [JOB.motifMatrix]: motifMatrix,
   [JOB.attribute]: attribute,
   [JOB.dream]: dream,
+  [JOB.dreamPredicted]: dreamPredicted,
 };
 // The protocol and the table must not drift apart: a job type without a handler fails loudly.
 for (const type of Object.values(JOB)) {

@@ -15,7 +15,13 @@ impl Ism {
     /// The effects as a `[4, positions]` row-major matrix (rows A, C, G, T); reference cells
     /// are 0.
     pub fn matrix(&self, positions: Positions) -> Vec<f32> {
-        let range = positions.range();
+        self.matrix_over(positions.range())
+    }
+
+    /// The effects at the 0-based construct positions `range` as a `[4, range.len()]`
+    /// row-major matrix (rows A, C, G, T); reference cells, and positions without effects, are
+    /// 0.
+    pub fn matrix_over(&self, range: std::ops::Range<usize>) -> Vec<f32> {
         let width = range.len();
         let mut out = vec![0.0; 4 * width];
         for (m, delta) in &self.effects {
@@ -23,7 +29,9 @@ impl Ism {
                 .iter()
                 .position(|&b| b == m.alternative)
                 .expect("ACGT");
-            out[row * width + (m.position - range.start)] = *delta;
+            if range.contains(&m.position) {
+                out[row * width + (m.position - range.start)] = *delta;
+            }
         }
         out
     }
@@ -50,6 +58,34 @@ pub async fn run_async(
     predictor
         .ism_async(construct, Mutation::all(construct, positions), method)
         .await
+}
+
+/// ISM of the part `range` (0-based construct positions) of `positions`, with asynchronous
+/// read-back: one share of an ISM split across workers. The shares of a partition of
+/// `positions.range()` together hold exactly the effects of the whole ISM (fast ISM computes
+/// each mutant from the reference's activations, whatever else is in its batch).
+pub async fn run_range_async(
+    predictor: &Predictor,
+    construct: &Construct,
+    positions: Positions,
+    range: std::ops::Range<usize>,
+    method: Method,
+) -> Result<Ism, Error> {
+    let full = positions.range();
+    if range.start < full.start || range.end > full.end || range.is_empty() {
+        return Err(Error::Invalid(format!(
+            "ISM positions {}-{} are not inside the mutated positions {}-{} (1-based)",
+            range.start + 1,
+            range.end,
+            full.start + 1,
+            full.end
+        )));
+    }
+    let mutations = Mutation::all(construct, positions)
+        .into_iter()
+        .filter(|m| range.contains(&m.position))
+        .collect();
+    predictor.ism_async(construct, mutations, method).await
 }
 
 /// Naive ISM: every mutant through the full network, batched (native only).

@@ -1,14 +1,23 @@
 //! Variant effects: the predicted change caused by one or more substitutions, and the
 //! mutational robustness of a sequence.
 //!
-//! Variants are written `pos ref alt` with a 1-based position on the reference sequence as the
-//! user gave it (an 80-bp random region or a 110-bp construct); several on one line are applied
-//! together (`12 A G, 40 C T`). The reference base is checked: a mismatch is an error naming
-//! the line. Alternatively a line may hold a pair of sequences, reference and alternative.
+//! Variants are written `pos ref alt` with the project's one position convention
+//! ([`crate::input::positions`]): a plain number is a 1-based position in the 110-bp construct
+//! (as ISM and design show them), `r12` a position in the 80-bp random region. Several on one
+//! line are applied together (`89 A G, r40 C T`). The reference base is checked. A line may
+//! instead hold a pair of sequences, reference and alternative.
+//!
+//! Every line is checked: [`parse`] returns the good variants and one error per bad line, so
+//! a typo in line 3 does not stop lines 4 to 100. A variant that edits a constant flank is
+//! evaluated but flagged ([`Variant::flank_edit`]): the flanks were constant in every DREAM
+//! measurement, so the model has never seen them change.
+
+use std::fmt;
 
 use crate::engine::mutations::Ism;
 use crate::error::Error;
-use crate::input::sequence::{Construct, Note, RANDOM_START, prepare};
+use crate::input::positions;
+use crate::input::sequence::{CONSTRUCT_LEN, Construct, prepare};
 
 /// One substitution, in the coordinates of the construct.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,122 +35,153 @@ pub struct Substitution {
 pub struct Variant {
     /// 1-based line of the variants text.
     pub line: usize,
-    /// The variant as written, normalised (`12A>G,40C>T`), or `pair` for sequence pairs.
+    /// The variant in construct positions (`89A>G,57C>T`), or `pair` for sequence pairs.
     pub label: String,
     /// Reference construct.
     pub reference: Construct,
     /// Alternative construct.
     pub alternative: Construct,
+    /// Whether it changes a base of a constant flank (construct 1-17 or 98-110).
+    pub flank_edit: bool,
 }
 
-/// Offset from positions on the sequence as given to construct positions.
-fn offset(notes: &[Note]) -> usize {
-    if notes.contains(&Note::Flanked) {
-        RANDOM_START
-    } else {
-        0
+/// A variants line that could not be read; the other lines are still evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    /// 1-based line of the variants text.
+    pub line: usize,
+    /// The line as written (comment removed, trimmed).
+    pub text: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "variants line {} ('{}'): {}",
+            self.line, self.text, self.message
+        )
     }
 }
 
-/// Parses variants against `reference` (the sequence as the user gave it).
+/// The variants of a text: those that can be evaluated, and every bad line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    /// Good variants, in line order.
+    pub variants: Vec<Variant>,
+    /// Bad lines, in line order.
+    pub rejected: Vec<LineError>,
+}
+
+/// Parses variants against `reference` (an 80-bp random region or a 110-bp construct).
 ///
 /// Each non-blank line (`#` starts a comment) is either one or more `pos ref alt` triples
-/// (separated by spaces, tabs, commas or semicolons; `12A>G` is accepted too) or two
-/// sequences (reference and alternative) separated by whitespace.
-pub fn parse(reference: &str, text: &str) -> Result<Vec<Variant>, Error> {
-    let (ref_construct, notes) = prepare(reference.trim())
+/// (separated by spaces, tabs, commas or semicolons; `89A>G` is accepted too) or two
+/// sequences (reference and alternative) separated by whitespace. Only a bad reference is an
+/// error; a bad line goes into [`Parsed::rejected`].
+pub fn parse(reference: &str, text: &str) -> Result<Parsed, Error> {
+    let (ref_construct, _) = prepare(reference.trim())
         .map_err(|p| Error::Invalid(format!("reference sequence: {p}")))?;
-    let shift = offset(&notes);
-    let given_len = reference.trim().len();
-    let mut out = Vec::new();
+    let mut parsed = Parsed {
+        variants: Vec::new(),
+        rejected: Vec::new(),
+    };
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
         let content = raw.split('#').next().unwrap_or("").trim();
         if content.is_empty() {
             continue;
         }
-        let err =
-            |msg: String| Error::Invalid(format!("variants line {line} ('{content}'): {msg}"));
-        let tokens: Vec<String> = content
-            .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
-            .filter(|t| !t.is_empty())
-            .flat_map(split_compact)
-            .collect();
-        // A pair of sequences: two long alphabetic tokens.
-        if tokens.len() == 2
-            && tokens
-                .iter()
-                .all(|t| t.len() > 1 && t.parse::<usize>().is_err())
-        {
-            let (r, _) = prepare(&tokens[0]).map_err(|p| err(format!("reference: {p}")))?;
-            let (a, _) = prepare(&tokens[1]).map_err(|p| err(format!("alternative: {p}")))?;
-            out.push(Variant {
+        match parse_line(&ref_construct, content) {
+            Ok((label, reference, alternative)) => {
+                parsed.variants.push(Variant {
+                    line,
+                    flank_edit: (0..CONSTRUCT_LEN).any(|p| {
+                        positions::in_flank(p) && reference.bases()[p] != alternative.bases()[p]
+                    }),
+                    label,
+                    reference,
+                    alternative,
+                });
+            }
+            Err(message) => parsed.rejected.push(LineError {
                 line,
-                label: "pair".into(),
-                reference: r,
-                alternative: a,
-            });
-            continue;
+                text: content.to_string(),
+                message,
+            }),
         }
-        if !tokens.len().is_multiple_of(3) {
-            return Err(err(
-                "expected 'pos ref alt' triples (e.g. '12 A G') or two sequences".into(),
+    }
+    Ok(parsed)
+}
+
+/// One line: its label, reference and alternative constructs (a pair of sequences brings its
+/// own reference).
+fn parse_line(
+    reference: &Construct,
+    content: &str,
+) -> Result<(String, Construct, Construct), String> {
+    let tokens: Vec<String> = content
+        .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+        .filter(|t| !t.is_empty())
+        .flat_map(split_compact)
+        .collect();
+    // A pair of sequences: two long alphabetic tokens.
+    if tokens.len() == 2
+        && tokens
+            .iter()
+            .all(|t| t.len() > 1 && positions::parse(t).is_err())
+    {
+        let (r, _) = prepare(&tokens[0]).map_err(|p| format!("reference: {p}"))?;
+        let (a, _) = prepare(&tokens[1]).map_err(|p| format!("alternative: {p}"))?;
+        return Ok(("pair".into(), r, a));
+    }
+    if !tokens.len().is_multiple_of(3) {
+        return Err(
+            "expected 'pos ref alt' triples (e.g. '89 A G' or 'r72 A G') or two sequences".into(),
+        );
+    }
+    let mut alt = *reference;
+    let mut labels = Vec::new();
+    let mut seen = Vec::new();
+    for t in tokens.chunks(3) {
+        let pos = positions::parse(&t[0])?;
+        let base = |s: &str, what: &str| -> Result<u8, String> {
+            match s.to_ascii_uppercase().as_bytes() {
+                [b @ (b'A' | b'C' | b'G' | b'T')] => Ok(*b),
+                _ => Err(format!("{what} base '{s}' must be one of A, C, G, T")),
+            }
+        };
+        let r = base(&t[1], "reference")?;
+        let a = base(&t[2], "alternative")?;
+        let actual = reference.bases()[pos];
+        if actual != r {
+            return Err(format!(
+                "the reference has '{}' at position {}, not '{}'",
+                actual as char,
+                positions::describe(pos),
+                r as char
             ));
         }
-        let mut alt = ref_construct;
-        let mut labels = Vec::new();
-        let mut seen = Vec::new();
-        for t in tokens.chunks(3) {
-            let pos: usize = t[0]
-                .parse()
-                .map_err(|_| err(format!("position '{}' is not a number", t[0])))?;
-            if pos == 0 || pos > given_len {
-                return Err(err(format!(
-                    "position {pos} is outside the reference (1-{given_len})"
-                )));
-            }
-            let construct_pos = pos - 1 + shift;
-            if construct_pos >= crate::input::sequence::CONSTRUCT_LEN {
-                return Err(err(format!(
-                    "position {pos} is beyond the 110-bp construct the model sees"
-                )));
-            }
-            let base = |s: &str, what: &str| -> Result<u8, Error> {
-                match s.to_ascii_uppercase().as_bytes() {
-                    [b @ (b'A' | b'C' | b'G' | b'T')] => Ok(*b),
-                    _ => Err(err(format!("{what} base '{s}' must be one of A, C, G, T"))),
-                }
-            };
-            let r = base(&t[1], "reference")?;
-            let a = base(&t[2], "alternative")?;
-            let actual = ref_construct.bases()[construct_pos];
-            if actual != r {
-                return Err(err(format!(
-                    "the reference has '{}' at position {pos}, not '{}'",
-                    actual as char, r as char
-                )));
-            }
-            if r == a {
-                return Err(err(format!(
-                    "position {pos}: alternative equals reference ('{}')",
-                    r as char
-                )));
-            }
-            if seen.contains(&pos) {
-                return Err(err(format!("position {pos} is given twice")));
-            }
-            seen.push(pos);
-            alt = alt.with_base(construct_pos, a);
-            labels.push(format!("{pos}{}>{}", r as char, a as char));
+        if r == a {
+            return Err(format!(
+                "position {}: alternative equals reference ('{}')",
+                positions::describe(pos),
+                r as char
+            ));
         }
-        out.push(Variant {
-            line,
-            label: labels.join(","),
-            reference: ref_construct,
-            alternative: alt,
-        });
+        if seen.contains(&pos) {
+            return Err(format!(
+                "position {} is given twice",
+                positions::describe(pos)
+            ));
+        }
+        seen.push(pos);
+        alt = alt.with_base(pos, a);
+        labels.push(format!("{}{}>{}", pos + 1, r as char, a as char));
     }
-    Ok(out)
+    Ok((labels.join(","), *reference, alt))
 }
 
 /// Splits a compact `12A>G` token into `12`, `A`, `G`; other tokens pass through.
@@ -258,50 +298,83 @@ impl Robustness {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::sequence::RANDOM_START;
 
     const REGION: &str =
         "ACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGTACGT";
 
+    /// The variants of `text`, which must all be good.
+    fn good(text: &str) -> Vec<Variant> {
+        let parsed = parse(REGION, text).unwrap();
+        assert_eq!(parsed.rejected, [], "{text}");
+        parsed.variants
+    }
+
     #[test]
-    fn triples_on_a_random_region_map_into_the_construct() {
-        let v = parse(REGION, "1 A G, 6 C T\n# comment\n\n8T>A\n").unwrap();
+    fn construct_and_region_positions_name_the_same_base() {
+        // Region position 1 is construct 18 (RANDOM_START is 0-based 17).
+        let v = good("18 A G, r6 C T\n# comment\n\n25T>A\n");
         assert_eq!(v.len(), 2);
-        assert_eq!(v[0].label, "1A>G,6C>T");
-        assert_eq!(v[0].line, 1);
-        assert_eq!(v[1].line, 4);
+        assert_eq!(v[0].label, "18A>G,23C>T");
+        assert_eq!((v[0].line, v[1].line), (1, 4));
         let alt = v[0].alternative.bases();
         assert_eq!(alt[RANDOM_START], b'G');
         assert_eq!(alt[RANDOM_START + 5], b'T');
         assert_eq!(v[1].alternative.bases()[RANDOM_START + 7], b'A');
+        assert!(!v[0].flank_edit && !v[1].flank_edit);
     }
 
     #[test]
-    fn reference_mismatch_names_the_line() {
-        let e = parse(REGION, "1 A G\n2 A T\n").unwrap_err().to_string();
+    fn flank_edits_are_evaluated_and_flagged() {
+        // Construct 1-17 is the 5' flank TGCATTTTTTTCACATC.
+        let v = good("1 T A\n110 T C\n");
+        assert!(v[0].flank_edit && v[1].flank_edit);
+        assert_eq!(v[0].alternative.bases()[0], b'A');
+    }
+
+    #[test]
+    fn every_bad_line_is_reported_and_the_rest_run() {
+        let parsed = parse(REGION, "18 A G\n19 A T\nnonsense\n20 G C\n").unwrap();
+        assert_eq!(parsed.variants.len(), 2);
+        assert_eq!(
+            parsed.variants.iter().map(|v| v.line).collect::<Vec<_>>(),
+            [1, 4]
+        );
+        let lines: Vec<usize> = parsed.rejected.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [2, 3]);
+        let e = parsed.rejected[0].to_string();
         assert!(e.contains("line 2"), "{e}");
-        assert!(e.contains("has 'C' at position 2"), "{e}");
+        assert!(e.contains("has 'C' at position 19 (region 2)"), "{e}");
     }
 
     #[test]
     fn bad_lines_are_errors() {
         for bad in [
-            "1 A",
+            "18 A",
             "0 A G",
-            "81 A G",
-            "1 A A",
-            "1 A X",
-            "1 A G 1 A C",
+            "111 A G",
+            "r81 A G",
+            "18 A A",
+            "18 A X",
+            "18 A G 18 A C",
             "x A G",
         ] {
-            assert!(parse(REGION, bad).is_err(), "{bad}");
+            let parsed = parse(REGION, bad).unwrap();
+            assert_eq!(
+                (parsed.variants.len(), parsed.rejected.len()),
+                (0, 1),
+                "{bad}"
+            );
         }
+        assert!(parse("ACGX", "1 A G").is_err());
     }
 
     #[test]
     fn sequence_pairs() {
         let alt = REGION.replacen('A', "T", 1);
-        let v = parse(REGION, &format!("{REGION}\t{alt}")).unwrap();
+        let v = good(&format!("{REGION}\t{alt}"));
         assert_eq!(v[0].label, "pair");
         assert_eq!(v[0].alternative.bases()[RANDOM_START], b'T');
+        assert!(!v[0].flank_edit);
     }
 }

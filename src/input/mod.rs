@@ -5,10 +5,12 @@
 //! and reject exactly the same inputs with the same messages. It knows nothing about models:
 //! it names only [`crate::error`] (and the private layout constants below it).
 //!
-//! - [`records`] reads FASTA, TSV (`sequence<TAB>value`) and one-sequence-per-line text.
+//! - [`records`] reads FASTA, TSV/CSV tables (header optional) and one-sequence-per-line text.
 //! - [`sequence`] checks one sequence and turns it into the 110-bp [`sequence::Construct`].
 //! - [`encoding`] turns a construct into the numbers of the network's input.
+//! - [`positions`] reads and writes positions with one convention (construct 1-110, `r1`-`r80`).
 
 pub mod encoding;
+pub mod positions;
 pub mod records;
 pub mod sequence;

@@ -1,13 +1,26 @@
-//! Reading sequence records: FASTA, one sequence per line, or DREAM-style `seq<TAB>value` TSV.
+//! Reading sequence records: FASTA, one sequence per line, or a table (TSV or CSV).
 //!
-//! The format is detected from the first non-blank line: `>` starts FASTA, a tab means TSV,
-//! anything else is one sequence per line. CRLF line ends, lower case and blank lines are
-//! accepted. Reading is streaming: records come out one at a time, so inputs of millions of
-//! sequences need no more memory than one record.
+//! The format is detected from the first non-blank line: `>` starts FASTA, a tab means TSV, a
+//! comma means CSV, anything else is one sequence per line. CRLF line ends, lower case and blank
+//! lines are accepted. Reading is streaming: records come out one at a time, so inputs of
+//! millions of sequences need no more memory than one record.
 //!
-//! A TSV whose first line has a column named `seq` (such as the DREAM test files) is read by
-//! column name: `seq`, a measured value from `expr`/`value`/`measured`, and a name from
-//! `name`/`id`/`idx` when present.
+//! Tables are read with or without a header line:
+//!
+//! - A first line with a field that names the sequence column (one containing `seq` or
+//!   `promoter`, or `dna`: `seq`, `sequence`, `dna_seq`, `Promoter`) is a header. No DNA field
+//!   can contain those letters, so a data line is never taken for a header.
+//! - Without a header the sequence column is found by content on the first data line: the
+//!   field with the most A/C/G/T/N letters that is not a number (a bad first sequence is then
+//!   still reported as a bad sequence, with its position).
+//! - Where the header names them, the measured value comes from a column containing `expr`,
+//!   `value` or `measur` (or named `y`/`target`) and the name from `name`/`id`/`idx`/`gene`.
+//!   Otherwise the column after the sequence holds the value and the column before it the
+//!   name, so `seq,value`, `name,seq` and `name,seq,value` all read as expected.
+//! - A measured value of `NA`, `N/A`, `NaN` or an empty field is missing, not an error.
+//!
+//! The columns are fixed by the header and the first data line; [`RecordReader::layout`] says
+//! what was used, so that a user interface can show it.
 
 use std::io::BufRead;
 
@@ -19,8 +32,10 @@ use crate::input::sequence::{Construct, Note, prepare};
 pub enum Format {
     /// `>name` header lines, each followed by one or more sequence lines.
     Fasta,
-    /// `seq<TAB>value` per line (headerless DREAM format, or with a header naming `seq`).
+    /// Tab-separated columns, with or without a header line (the DREAM files are `seq<TAB>value`).
     Tsv,
+    /// Comma-separated columns, with or without a header line; fields may be `"quoted"`.
+    Csv,
     /// One sequence per line.
     Lines,
 }
@@ -36,7 +51,7 @@ pub struct Record {
     pub name: String,
     /// The sequence as given (whitespace removed).
     pub sequence: String,
-    /// A measured value from a TSV, if any.
+    /// A measured value from a table, if any (`NA` and empty fields are `None`).
     pub value: Option<f64>,
 }
 
@@ -73,18 +88,44 @@ pub struct Prepared {
     pub notes: Vec<Note>,
 }
 
-/// Column positions of a TSV with a header line.
-#[derive(Debug, Clone, Copy)]
-struct Columns {
-    seq: usize,
-    value: Option<usize>,
-    name: Option<usize>,
+impl Format {
+    /// The field separator of a table format.
+    fn delimiter(self) -> Option<char> {
+        match self {
+            Format::Tsv => Some('\t'),
+            Format::Csv => Some(','),
+            Format::Fasta | Format::Lines => None,
+        }
+    }
+}
+
+/// Which columns of a table hold what (0-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Columns {
+    /// The sequence column.
+    pub seq: usize,
+    /// The measured-value column, if any.
+    pub value: Option<usize>,
+    /// The name column, if any.
+    pub name: Option<usize>,
+}
+
+/// How an input was read: its format and, for a table, the header and the columns used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The detected format (`None` for an input without any record).
+    pub format: Option<Format>,
+    /// The header line of a table, field by field, if it had one.
+    pub header: Option<Vec<String>>,
+    /// The columns of a table, fixed on its first data line.
+    pub columns: Option<Columns>,
 }
 
 /// Streaming reader of records from any buffered input.
 pub struct RecordReader<R> {
     input: R,
     format: Option<Format>,
+    header: Option<Vec<String>>,
     columns: Option<Columns>,
     line_no: usize,
     count: usize,
@@ -100,6 +141,7 @@ impl<R: BufRead> RecordReader<R> {
         RecordReader {
             input,
             format: None,
+            header: None,
             columns: None,
             line_no: 0,
             count: 0,
@@ -112,6 +154,15 @@ impl<R: BufRead> RecordReader<R> {
     /// The detected format (after the first record has been read).
     pub fn format(&self) -> Option<Format> {
         self.format
+    }
+
+    /// The format, header and columns found so far (complete once a record has been read).
+    pub fn layout(&self) -> Layout {
+        Layout {
+            format: self.format,
+            header: self.header.clone(),
+            columns: self.columns,
+        }
     }
 
     /// Reads the next line, trimmed of surrounding whitespace (CR included); `None` at end of
@@ -150,6 +201,8 @@ impl<R: BufRead> RecordReader<R> {
                 Format::Fasta
             } else if line.contains('\t') {
                 Format::Tsv
+            } else if line.contains(',') {
+                Format::Csv
             } else {
                 Format::Lines
             });
@@ -178,29 +231,29 @@ impl<R: BufRead> RecordReader<R> {
                     }
                     return Ok(Some(Ok(rec)));
                 }
-                Format::Tsv => {
-                    let fields: Vec<String> =
-                        line.split('\t').map(|f| f.trim().to_string()).collect();
-                    if self.count == 0
-                        && self.columns.is_none()
-                        && let Some(cols) = header_columns(&fields)
-                    {
-                        self.columns = Some(cols);
+                Format::Tsv | Format::Csv => {
+                    let delimiter = format.delimiter().expect("a table format");
+                    let fields = split_fields(line, delimiter);
+                    if self.count == 0 && self.header.is_none() && is_header(&fields) {
+                        self.header = Some(fields);
                         continue;
                     }
+                    let columns = *self
+                        .columns
+                        .get_or_insert_with(|| find_columns(self.header.as_deref(), &fields));
                     self.count += 1;
-                    return Ok(Some(self.tsv_record(line_no, &fields)));
+                    return Ok(Some(self.table_record(line_no, columns, &fields)));
                 }
             }
         }
     }
 
-    fn tsv_record(&self, line_no: usize, fields: &[String]) -> Result<Record, RecordError> {
-        let cols = self.columns.unwrap_or(Columns {
-            seq: 0,
-            value: Some(1),
-            name: None,
-        });
+    fn table_record(
+        &self,
+        line_no: usize,
+        cols: Columns,
+        fields: &[String],
+    ) -> Result<Record, RecordError> {
         let name = cols
             .name
             .and_then(|i| fields.get(i))
@@ -220,7 +273,7 @@ impl<R: BufRead> RecordReader<R> {
             }));
         }
         if let Some(text) = cols.value.and_then(|i| fields.get(i))
-            && !text.is_empty()
+            && !is_missing(text)
         {
             match text.parse::<f64>() {
                 Ok(v) if v.is_finite() => rec.value = Some(v),
@@ -279,26 +332,111 @@ fn fasta_id(header: &str) -> String {
     id.to_string()
 }
 
-/// Column positions if `fields` is a header line naming a `seq` column.
-fn header_columns(fields: &[String]) -> Option<Columns> {
-    let find = |names: &[&str]| {
-        fields
+/// Whether a header field names the sequence column.
+fn names_sequence(field: &str) -> bool {
+    let f = field.to_ascii_lowercase();
+    f.contains("seq") || f.contains("promoter") || f == "dna"
+}
+
+/// Whether a header field names the measured-value column.
+fn names_value(field: &str) -> bool {
+    let f = field.to_ascii_lowercase();
+    ["expr", "value", "measur"].iter().any(|n| f.contains(n)) || f == "y" || f == "target"
+}
+
+/// Whether a header field names the name column.
+fn names_name(field: &str) -> bool {
+    let f = field.to_ascii_lowercase();
+    f.contains("name") || ["id", "idx", "index", "gene", "label"].contains(&f.as_str())
+}
+
+/// The fields of one table line, trimmed. CSV fields may be quoted (`"a,b"`, `""` for a quote).
+fn split_fields(line: &str, delimiter: char) -> Vec<String> {
+    if delimiter != ',' || !line.contains('"') {
+        return line
+            .split(delimiter)
+            .map(|f| f.trim().to_string())
+            .collect();
+    }
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut field).trim().to_string()),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field.trim().to_string());
+    fields
+}
+
+/// A measured value that is missing rather than wrong.
+fn is_missing(text: &str) -> bool {
+    text.is_empty()
+        || ["na", "n/a", "nan"]
             .iter()
-            .position(|f| names.iter().any(|n| f.eq_ignore_ascii_case(n)))
+            .any(|m| text.eq_ignore_ascii_case(m))
+}
+
+/// Whether the first line of a table is a header: a field names the sequence column.
+fn is_header(fields: &[String]) -> bool {
+    fields.iter().any(|f| names_sequence(f))
+}
+
+/// The columns of a table, from its header (if any) and its first data line.
+fn find_columns(header: Option<&[String]>, first: &[String]) -> Columns {
+    if let Some(header) = header {
+        let seq = header.iter().position(|f| names_sequence(f)).unwrap_or(0);
+        let other =
+            |pick: fn(&str) -> bool| (0..header.len()).find(|&i| i != seq && pick(&header[i]));
+        // A header names the other columns too, or they are absent.
+        return Columns {
+            seq,
+            value: other(names_value),
+            name: other(names_name),
+        };
+    }
+    // By content: the field with the most DNA letters that is not a number (ties: the first).
+    let dna_letters = |f: &str| {
+        f.bytes()
+            .filter(|b| matches!(b.to_ascii_uppercase(), b'A' | b'C' | b'G' | b'T' | b'N'))
+            .count()
     };
-    let seq = find(&["seq", "sequence"])?;
-    Some(Columns {
+    let seq = (0..first.len())
+        .filter(|&i| !is_missing(&first[i]) && first[i].parse::<f64>().is_err())
+        .max_by_key(|&i| (dna_letters(&first[i]), std::cmp::Reverse(i)))
+        .unwrap_or(0);
+    Columns {
         seq,
-        value: find(&["expr", "value", "measured", "expression"]),
-        name: find(&["name", "id", "idx"]),
-    })
+        value: (seq + 1 < first.len()).then_some(seq + 1),
+        name: seq.checked_sub(1),
+    }
+}
+
+/// Every record of a text, split into the accepted and the rejected, and how it was read.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// Records ready for the model, in input order.
+    pub good: Vec<Prepared>,
+    /// Rejected records, in input order, each naming the record and the position.
+    pub bad: Vec<RecordError>,
+    /// The format, and for a table its header and columns.
+    pub layout: Layout,
 }
 
 /// Reads all records of a string (for the browser and tests), splitting good from bad.
-pub fn parse_all(text: &str) -> (Vec<Prepared>, Vec<RecordError>) {
+pub fn parse_text(text: &str) -> Parsed {
     let mut good = Vec::new();
     let mut bad = Vec::new();
-    for item in RecordReader::new(text.as_bytes()) {
+    let mut reader = RecordReader::new(text.as_bytes());
+    for item in reader.by_ref() {
         match item.expect("reading from memory cannot fail") {
             Ok(rec) => match rec.prepare() {
                 Ok(p) => good.push(p),
@@ -307,7 +445,17 @@ pub fn parse_all(text: &str) -> (Vec<Prepared>, Vec<RecordError>) {
             Err(e) => bad.push(e),
         }
     }
-    (good, bad)
+    Parsed {
+        good,
+        bad,
+        layout: reader.layout(),
+    }
+}
+
+/// [`parse_text`] without the layout: the accepted and the rejected records.
+pub fn parse_all(text: &str) -> (Vec<Prepared>, Vec<RecordError>) {
+    let parsed = parse_text(text);
+    (parsed.good, parsed.bad)
 }
 
 #[cfg(test)]
@@ -345,6 +493,122 @@ mod tests {
         let recs = read("idx\tseq\texpr\n7\tACGT\t0.25\n");
         let r = recs[0].as_ref().unwrap();
         assert_eq!((r.name.as_str(), r.value, r.number), ("7", Some(0.25), 1));
+    }
+
+    /// (name, sequence, value) of every record; panics on a rejected one.
+    fn rows(text: &str) -> Vec<(String, String, Option<f64>)> {
+        read(text)
+            .into_iter()
+            .map(|r| {
+                let r = r.unwrap();
+                (r.name, r.sequence, r.value)
+            })
+            .collect()
+    }
+
+    fn row(name: &str, seq: &str, value: Option<f64>) -> (String, String, Option<f64>) {
+        (name.to_string(), seq.to_string(), value)
+    }
+
+    #[test]
+    fn csv_with_header_names_the_columns() {
+        let text = "name,sequence,expression\np1,ACGTACGT,1.5\np2,TTTTGGGG,NA\n";
+        assert_eq!(
+            rows(text),
+            [
+                row("p1", "ACGTACGT", Some(1.5)),
+                row("p2", "TTTTGGGG", None)
+            ]
+        );
+        let mut reader = RecordReader::new(text.as_bytes());
+        reader.next();
+        let layout = reader.layout();
+        assert_eq!(layout.format, Some(Format::Csv));
+        assert_eq!(layout.header.unwrap(), ["name", "sequence", "expression"]);
+        let expected = Columns {
+            seq: 1,
+            value: Some(2),
+            name: Some(0),
+        };
+        assert_eq!(layout.columns, Some(expected));
+    }
+
+    #[test]
+    fn headerless_tables_find_the_sequence_by_content() {
+        assert_eq!(rows("ACGTAC,1.5\n"), [row("seq_1", "ACGTAC", Some(1.5))]);
+        assert_eq!(
+            rows("p1\tACGTAC\np2\tGGGCCC\n"),
+            [row("p1", "ACGTAC", None), row("p2", "GGGCCC", None)]
+        );
+        assert_eq!(
+            rows("p1\tACGTAC\t-0.5\np2\tGGGCCC\tNaN\n"),
+            [row("p1", "ACGTAC", Some(-0.5)), row("p2", "GGGCCC", None)]
+        );
+        // A name made of DNA letters loses to the longer sequence.
+        assert_eq!(
+            rows("CAT,ACGTACGT,2\n"),
+            [row("CAT", "ACGTACGT", Some(2.0))]
+        );
+    }
+
+    #[test]
+    fn headers_are_read_by_their_names() {
+        let text = "gene,Promoter,log_expression\nx1,ACGTAC,3\n";
+        assert_eq!(rows(text), [row("x1", "ACGTAC", Some(3.0))]);
+        let parsed = parse_text(text);
+        assert_eq!(
+            parsed.layout.header.unwrap(),
+            ["gene", "Promoter", "log_expression"]
+        );
+        // A header line is not a record: the data line is record 1, on line 2.
+        let err = &parse_text("id,dna_seq,y\nx1,ACGTXC,3\n").bad[0];
+        assert_eq!((err.record, err.line, err.name.as_str()), (1, 2, "x1"));
+        // Columns the header does not name are not read (here: no value column).
+        assert_eq!(
+            rows("seq\tnotes\nACGTAC\tcheck\n"),
+            [row("seq_1", "ACGTAC", None)]
+        );
+    }
+
+    #[test]
+    fn an_unknown_header_is_read_as_data_and_says_so() {
+        // No field names a sequence: the line is data and is rejected as record 1 on line 1,
+        // so nothing is dropped unseen.
+        let parsed = parse_text("id,construct,y\nx1,ACGTAC,3\n");
+        assert!(parsed.layout.header.is_none());
+        let message = parsed.bad[0].to_string();
+        assert!(message.starts_with("record 1 'id' (line 1)"), "{message}");
+        let parsed = parse_text("id,construct\nx1,ACGTAC\n");
+        let message = parsed.bad[0].to_string();
+        assert!(message.contains("'o' at position 2"), "{message}");
+    }
+
+    #[test]
+    fn a_bad_first_sequence_is_an_error_not_a_header() {
+        // It has a number, so it is data; the longest field is taken as the sequence, and the
+        // error names its bad base.
+        let good = "ACGT".repeat(20);
+        let parsed = parse_text(&format!("s1,ACGTXXACGT,1.0\ns2,{good},2.0\n"));
+        assert!(parsed.layout.header.is_none());
+        assert_eq!(parsed.bad.len(), 1);
+        let message = parsed.bad[0].to_string();
+        assert!(
+            message.contains("'X'") && message.contains("position 5"),
+            "{message}"
+        );
+        assert_eq!(parsed.good.len(), 1);
+    }
+
+    #[test]
+    fn quoted_csv_fields() {
+        let text = "\"name, with comma\",\"ACGTAC\",\"1.25\"\n\"say \"\"hi\"\"\",GGGCCC,\n";
+        assert_eq!(
+            rows(text),
+            [
+                row("name, with comma", "ACGTAC", Some(1.25)),
+                row("say \"hi\"", "GGGCCC", None)
+            ]
+        );
     }
 
     #[test]

@@ -184,6 +184,36 @@ impl Scorer {
         Self::from_public_leaderboard(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
     }
 
+    /// The same scorer on the indices `keep` accepts only: single subsets keep those rows,
+    /// paired subsets the pairs whose two sequences are kept, and a subset left with fewer
+    /// than three values is dropped (its correlation would say nothing). For scoring
+    /// predictions of part of the test set, such as the rows a user just predicted.
+    pub fn restricted_to(&self, keep: impl Fn(usize) -> bool) -> Scorer {
+        let subsets = self
+            .subsets
+            .iter()
+            .filter_map(|(name, weight, data)| {
+                let data = match data {
+                    SubsetData::Single(v) => {
+                        SubsetData::Single(v.iter().copied().filter(|p| keep(p.0)).collect())
+                    }
+                    SubsetData::Pairs(v) => SubsetData::Pairs(
+                        v.iter()
+                            .copied()
+                            .filter(|p| keep(p.0.0) && keep(p.0.1))
+                            .collect(),
+                    ),
+                };
+                let n = match &data {
+                    SubsetData::Single(v) => v.len(),
+                    SubsetData::Pairs(v) => v.len(),
+                };
+                (n >= 3).then(|| (name.clone(), *weight, data))
+            })
+            .collect();
+        Scorer { subsets }
+    }
+
     /// Every index the scorer needs a prediction for.
     pub fn indices(&self) -> Vec<usize> {
         let mut out: Vec<usize> = self

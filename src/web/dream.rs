@@ -98,3 +98,58 @@ pub fn dream_score(
         },
     }))
 }
+
+/// Scores predictions the app has just made, named by DREAM test index (a DREAM test TSV read
+/// with its `idx` column): on the public-leaderboard rows among them, with the built-in
+/// measured values. With every public row present the result is the official public score;
+/// otherwise per-subset correlations over the public rows predicted (subsets with fewer than
+/// three rows or pairs are left out). Returns `{predicted, publicRows, complete, pearsonScore,
+/// spearmanScore, subsets: [{name, n, pearson, spearman}]}`; the totals are `null` unless
+/// complete.
+#[wasm_bindgen(js_name = dreamScorePredicted)]
+pub fn dream_score_predicted(indices: Vec<u32>, predictions: Vec<f64>) -> Result<JsValue, JsError> {
+    if indices.len() != predictions.len() {
+        return Err(JsError::new(&format!(
+            "{} test indices but {} predictions",
+            indices.len(),
+            predictions.len()
+        )));
+    }
+    let mut values = std::collections::HashMap::with_capacity(indices.len());
+    for (&i, &p) in indices.iter().zip(&predictions) {
+        if values.insert(i as usize, p).is_some_and(|q| q != p) {
+            return Err(JsError::new(&format!(
+                "test index {i} was predicted twice, with different values"
+            )));
+        }
+    }
+    let public = Scorer::shipped_public_leaderboard().map_err(js_err)?;
+    let needed = public.indices();
+    let public_rows = needed.iter().filter(|i| values.contains_key(i)).count();
+    let get = |i: usize| values.get(&i).copied();
+    let complete = public_rows == needed.len();
+    let scorer = if complete {
+        public
+    } else {
+        public.restricted_to(|i| values.contains_key(&i))
+    };
+    let subsets = scorer.subset_scores(get).map_err(js_err)?;
+    let totals = if complete {
+        scorer
+            .score(get)
+            .ok()
+            .map(|r| (r.pearson_score, r.spearman_score))
+    } else {
+        None
+    };
+    to_js(&serde_json::json!({
+        "predicted": values.len(),
+        "publicRows": public_rows,
+        "complete": complete,
+        "pearsonScore": totals.map(|t| t.0),
+        "spearmanScore": totals.map(|t| t.1),
+        "subsets": subsets.iter().map(|(name, s)| serde_json::json!({
+            "name": name, "n": s.n, "pearson": s.pearson, "spearman": s.spearman
+        })).collect::<Vec<_>>(),
+    }))
+}

@@ -181,13 +181,33 @@ async fn model_methods_reject_malformed_input() {
                 .await
                 .is_err()
         );
-        assert!(model.ism(bad.clone(), false, None).await.is_err());
+        assert!(
+            model
+                .ism(bad.clone(), false, None, None, None)
+                .await
+                .is_err()
+        );
         let method = Some(format!("m{}", junk.text(3)));
-        assert!(model.ism(good.clone(), true, method).await.is_err());
+        assert!(
+            model
+                .ism(good.clone(), true, method, None, None)
+                .await
+                .is_err()
+        );
         assert!(model.variants(bad.clone(), "1 A G".into()).await.is_err());
-        let line = ["0 A G", "81 A C", "x A G", "1 A", "1 A X", "A>G"][junk.below(6)];
+        // A bad variants line is reported (and the others run), never a failure of the call.
+        let line = [
+            "0 A G", "111 A C", "r81 A C", "x A G", "1 A", "1 A X", "A>G",
+        ][junk.below(7)];
         let variants = format!("{}\n{line}", junk.text(0));
-        assert!(model.variants(good.clone(), variants).await.is_err());
+        let reply: serde_json::Value =
+            serde_wasm_bindgen::from_value(model.variants(good.clone(), variants).await.unwrap())
+                .unwrap();
+        let rejected = reply["rejected"].as_array().unwrap();
+        assert!(
+            rejected.iter().any(|r| r["line"] == 2),
+            "line 2 ('{line}') rejected: {reply}"
+        );
         assert!(model.robustness(bad.clone(), 0.1, false).await.is_err());
         assert!(
             model

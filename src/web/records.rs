@@ -4,7 +4,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::to_js;
-use crate::input::records::parse_all;
+use crate::input::records::{Format, parse_text};
 use crate::input::sequence::RANDOM_START;
 
 /// One accepted record, ready for the model.
@@ -37,20 +37,50 @@ struct JsRejected {
     message: String,
 }
 
+/// How the text was read: its format and, for a table, the header and the columns used.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsLayout {
+    /// `fasta`, `tsv`, `csv` or `lines` (`null` for a text without records).
+    format: Option<&'static str>,
+    /// The header line's fields, if the table had one.
+    header: Option<Vec<String>>,
+    /// 0-based columns of the sequence, the measured value and the name.
+    sequence_column: Option<usize>,
+    value_column: Option<usize>,
+    name_column: Option<usize>,
+}
+
 #[derive(Serialize)]
 struct JsParsed {
     records: Vec<JsRecord>,
     rejected: Vec<JsRejected>,
+    layout: JsLayout,
 }
 
-/// Reads FASTA, one-sequence-per-line or `seq<TAB>value` text with the CLI's rules.
+/// Reads FASTA, one sequence per line, or a TSV/CSV table with the CLI's rules
+/// (`input::records`).
 ///
 /// Returns `{records: [{number, line, name, input, construct, value, notes, warning}],
-/// rejected: [{number, line, name, message}]}`; nothing is dropped silently.
+/// rejected: [{number, line, name, message}], layout: {format, header, sequenceColumn,
+/// valueColumn, nameColumn}}`; nothing is dropped silently.
 #[wasm_bindgen(js_name = parseRecords)]
 pub fn parse_records(text: &str) -> Result<JsValue, JsError> {
-    let (good, bad) = parse_all(text);
+    let parsed = parse_text(text);
+    let (good, bad, layout) = (parsed.good, parsed.bad, parsed.layout);
     let parsed = JsParsed {
+        layout: JsLayout {
+            format: layout.format.map(|f| match f {
+                Format::Fasta => "fasta",
+                Format::Tsv => "tsv",
+                Format::Csv => "csv",
+                Format::Lines => "lines",
+            }),
+            header: layout.header,
+            sequence_column: layout.columns.map(|c| c.seq),
+            value_column: layout.columns.and_then(|c| c.value),
+            name_column: layout.columns.and_then(|c| c.name),
+        },
         records: good
             .into_iter()
             .map(|p| JsRecord {

@@ -92,10 +92,49 @@ async fn fast_ism_matches_the_cli_naive_ism() {
     }
     let model = Model::load_default("cpu".into()).await.unwrap();
     let seq = INPUTS.lines().nth(1).unwrap().to_string();
-    let r: JsIsm =
-        serde_wasm_bindgen::from_value(model.ism(seq, false, Some("fast".into())).await.unwrap())
+    let ism = |first: Option<usize>, count: Option<usize>| {
+        let (model, seq) = (&model, seq.clone());
+        async move {
+            let r: JsIsm = serde_wasm_bindgen::from_value(
+                model
+                    .ism(seq, false, Some("fast".into()), first, count)
+                    .await
+                    .unwrap(),
+            )
             .unwrap();
+            r
+        }
+    };
+    let r = ism(None, None).await;
     assert_eq!((r.start, r.width), (RANDOM_START, RANDOM_LEN));
+    // Two shares of the positions, as the worker pool computes them, are the whole ISM.
+    let a = ism(Some(RANDOM_START), Some(33)).await;
+    let b = ism(Some(RANDOM_START + 33), Some(RANDOM_LEN - 33)).await;
+    assert_eq!(
+        (a.start, a.width, b.start, b.width),
+        (RANDOM_START, 33, RANDOM_START + 33, 47)
+    );
+    for row in 0..4 {
+        let joined = [
+            &a.matrix[row * 33..(row + 1) * 33],
+            &b.matrix[row * 47..(row + 1) * 47],
+        ]
+        .concat();
+        // Equal up to summation order (the mutants share GEMMs with different neighbours).
+        for (x, y) in joined
+            .iter()
+            .zip(&r.matrix[row * RANDOM_LEN..(row + 1) * RANDOM_LEN])
+        {
+            assert!((x - y).abs() < 1e-5, "{x} vs {y}");
+        }
+    }
+    assert!(
+        model
+            .ism(seq.clone(), false, None, Some(5), Some(10))
+            .await
+            .is_err(),
+        "a share outside the random region"
+    );
     let mut compared = 0;
     for line in ISM.lines().skip(1) {
         let f: Vec<&str> = line.split('\t').collect();
@@ -125,13 +164,31 @@ async fn errors_name_the_sequence_and_position() {
         e,
         "sequence 2: invalid base 'X' at position 41 (allowed: A, C, G, T, N)"
     );
-    let e = message(
+    // A bad variants line is reported with its line and position; the good one still runs.
+    #[derive(Deserialize)]
+    struct Variants {
+        effects: Vec<serde_json::Value>,
+        rejected: Vec<ParsedRejectedLine>,
+    }
+    #[derive(Deserialize)]
+    struct ParsedRejectedLine {
+        line: usize,
+        message: String,
+    }
+    let v: Variants = serde_wasm_bindgen::from_value(
         model
-            .variants("A".repeat(80), "3 C G".into())
+            .variants("A".repeat(80), "r3 C G\nr4 A G".into())
             .await
-            .unwrap_err(),
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!((v.effects.len(), v.rejected.len()), (1, 1));
+    let e = &v.rejected[0];
+    assert!(
+        e.line == 1 && e.message.contains("line 1") && e.message.contains("region 3"),
+        "{}",
+        e.message
     );
-    assert!(e.contains("line 1") && e.contains("position 3"), "{e}");
     let e = message(
         Model::load(vec![1, 2, 3], None, None, "cpu".into())
             .await

@@ -10,28 +10,44 @@ use crate::engine::mutations::{Method, Positions};
 
 #[wasm_bindgen(js_class = CamformerModel)]
 impl Model {
-    /// Effects of variants against `reference` (positions 1-based on it as given): `variants`
-    /// holds one set per line, `pos ref alt` triples (several per line are applied together)
-    /// or a pair of sequences. Returns `[{line, label, reference, alternative, delta}]`; a bad
-    /// line is an error naming it.
+    /// Effects of variants against `reference` (an 80-bp random region or a 110-bp
+    /// construct): `variants` holds one set per line, `pos ref alt` triples with construct
+    /// positions (`89 A G`) or random-region ones (`r72 A G`), several per line applied
+    /// together, or a pair of sequences. Returns `{effects: [{line, label, reference,
+    /// alternative, delta, flankEdit}], rejected: [{line, text, message}]}`: every bad line is
+    /// reported and the others are evaluated. Only a bad reference is an error.
     pub async fn variants(&self, reference: String, variants: String) -> Result<JsValue, JsError> {
-        let list = crate::analysis::variants::parse(&reference, &variants).map_err(js_err)?;
+        let parsed = crate::analysis::variants::parse(&reference, &variants).map_err(js_err)?;
         let predictions = self
             .predictor
-            .predict_async(&crate::analysis::variants::batch(&list))
+            .predict_async(&crate::analysis::variants::batch(&parsed.variants))
             .await
             .map_err(js_err)?;
-        let effects = crate::analysis::variants::effects(list, &predictions).map_err(js_err)?;
+        let effects =
+            crate::analysis::variants::effects(parsed.variants, &predictions).map_err(js_err)?;
         #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
         struct JsEffect {
             line: usize,
             label: String,
             reference: f32,
             alternative: f32,
             delta: f32,
+            flank_edit: bool,
         }
-        to_js(
-            &effects
+        #[derive(Serialize)]
+        struct JsRejected {
+            line: usize,
+            text: String,
+            message: String,
+        }
+        #[derive(Serialize)]
+        struct JsVariants {
+            effects: Vec<JsEffect>,
+            rejected: Vec<JsRejected>,
+        }
+        to_js(&JsVariants {
+            effects: effects
                 .iter()
                 .map(|e| JsEffect {
                     line: e.variant.line,
@@ -39,9 +55,19 @@ impl Model {
                     reference: e.reference,
                     alternative: e.alternative,
                     delta: e.delta(),
+                    flank_edit: e.variant.flank_edit,
                 })
-                .collect::<Vec<_>>(),
-        )
+                .collect(),
+            rejected: parsed
+                .rejected
+                .iter()
+                .map(|e| JsRejected {
+                    line: e.line,
+                    message: e.to_string(),
+                    text: e.text.clone(),
+                })
+                .collect(),
+        })
     }
 
     /// Mutational robustness of one sequence (Vaishnav et al. 2022): `{reference, mutants,

@@ -98,7 +98,7 @@ export async function referencePage(context, origin) {
     predict: (sequences) => ref.page.evaluate((s) => window.camformerReference.predict(s), sequences),
     /** @param {string} sequence */
     ism: (sequence, allPositions = false) => ref.page.evaluate(([s, a]) => window.camformerReference.ism(s, a), [sequence, allPositions]),
-    /** CamformerModel.variants(reference, text); rejects with the wasm's message. */
+    /** CamformerModel.variants(reference, text): {effects, rejected}; rejects on a bad reference. */
     variants: (reference, text) => ref.page.evaluate(([r, t]) => window.camformerReference.variants(r, t), [reference, text]),
     /** CamformerModel.robustness(sequence, threshold, allPositions). */
     robustness: (sequence, threshold, allPositions = false) =>

@@ -29,28 +29,35 @@ export const tests = [
       // The sequence and its random region on the strip.
       await inApp(page, 'textarea.cf-design-sequence').fill(start);
       await rootQuery(page, (base) => {
-        const cell = document.querySelector('camformer-predictor').shadowRoot.querySelector('.cf-strip-base[data-pos="1"]');
+        const cell = document.querySelector('camformer-predictor').shadowRoot.querySelector('.cf-strip-base[data-pos="18"]');
         return cell && cell.textContent === base;
       }, start[REGION_START]);
       check((await inApp(page, '.cf-strip-base').count()) === 80, '80 strip cells');
 
-      // Frozen positions: typed, then one more clicked on the strip.
-      await inApp(page, 'input.cf-design-frozen').fill('1-10,42');
-      await inApp(page, '.cf-strip-base[data-pos="50"]').click();
-      check((await inApp(page, 'input.cf-design-frozen').inputValue()) === '1-10,42,50', 'a click adds the position to the text');
+      // Frozen positions: typed as random-region positions (r1-r10, r42), shown back as
+      // construct positions (the app's one convention), then one more clicked on the strip.
+      await inApp(page, 'input.cf-design-frozen').fill('r1-r10,r42');
+      await inApp(page, '.cf-strip-base[data-pos="67"]').click();
+      check((await inApp(page, 'input.cf-design-frozen').inputValue()) === '18-27,59,67', 'a click adds the construct position to the text');
       const frozen = [...Array.from({ length: 10 }, (_, i) => i + 1), 42, 50];
       check((await inApp(page, '.cf-strip-base.cf-frozen').count()) === frozen.length, 'the strip marks the frozen positions');
-      await inApp(page, '.cf-strip-base[data-pos="50"]').click();
-      check((await inApp(page, 'input.cf-design-frozen').inputValue()) === '1-10,42', 'a second click frees it');
-      await inApp(page, '.cf-strip-base[data-pos="50"]').click();
+      await inApp(page, '.cf-strip-base[data-pos="67"]').click();
+      check((await inApp(page, 'input.cf-design-frozen').inputValue()) === '18-27,59', 'a second click frees it');
+      await inApp(page, '.cf-strip-base[data-pos="67"]').click();
 
-      // A bad frozen list fails inline without starting.
-      await inApp(page, 'input.cf-design-frozen').fill('1-10,95');
+      // A bad frozen list fails inline without starting: a flank position, then a number past
+      // the construct.
+      await inApp(page, 'input.cf-design-frozen').fill('18-27,5');
       await inApp(page, 'button.cf-design-start').click();
       const error = inApp(page, '.cf-design-panel .cf-error');
       await error.waitFor({ state: 'visible', timeout: 10_000 });
-      check((await error.textContent()).includes('95'), `the error names the position: ${await error.textContent()}`);
-      await inApp(page, 'input.cf-design-frozen').fill('1-10,42,50');
+      check((await error.textContent()).includes('5 (5′ flank)'), `the error names the position: ${await error.textContent()}`);
+      await inApp(page, 'input.cf-design-frozen').fill('r1-r10,r95');
+      await inApp(page, 'button.cf-design-start').click();
+      await error.filter({ hasText: 'r95' }).waitFor({ state: 'visible', timeout: 10_000 });
+      // The design's own edit labels (89T>G) are construct positions, and typing one freezes
+      // that base: the same numbers everywhere.
+      await inApp(page, 'input.cf-design-frozen').fill('18-27,59,67');
 
       // Greedy, 10 edits, maximize.
       await inApp(page, 'select.cf-design-goal').selectOption('maximize');

@@ -211,4 +211,49 @@ export const tests = [
       }
     },
   },
+  {
+    name: 'dream: the predictions just made (a DREAM TSV with idx) are scored on their public rows, equal to an independent computation',
+    async run({ context, origin, log }) {
+      const app = await openPage(context, { origin });
+      await recordEvents(app.page);
+      const page = app.page;
+      await page.goto(`${origin}/www/?backend=cpu&panels=input,results,dream`);
+      await waitReady(page);
+      const button = inApp(page, 'button.cf-dream-score-made');
+      check(await button.isDisabled(), 'nothing to score before a prediction');
+
+      // Predictions of a file without test indices: the button stays off and says why.
+      await inApp(page, 'textarea.cf-input').fill(readFileSync(path.join(ROOT, 'tests', 'data', 'dream_test_sample.tsv'), 'utf8').split('\n').slice(1, 4).map((l) => l.split('\t')[1]).join('\n'));
+      await inApp(page, 'button.cf-predict').click();
+      await inApp(page, '.cf-dream-made-note').filter({ hasText: 'not named by DREAM test index' }).waitFor({ timeout: 120_000 });
+      check(await button.isDisabled(), 'plain sequences cannot be scored');
+
+      // The public-row sample, as the challenge's TSV (idx column): scored on those rows.
+      const text = readFileSync(path.join(ROOT, 'tests', 'data', 'dream_public_sample.tsv'), 'utf8');
+      await inApp(page, 'textarea.cf-input').fill(text);
+      await inApp(page, 'button.cf-predict').click();
+      await inApp(page, '.cf-dream-made-note').filter({ hasText: '377 predictions named by DREAM test index' }).waitFor({ timeout: 120_000 });
+      await button.click();
+      await page.waitForFunction(() => window.__camformerEvents.some((e) => e.type === 'dream'), null, { timeout: 60_000 });
+      const r = (await eventsOf(page, 'dream'))[0].result.public;
+      check(r.predicted === 377 && r.publicRows === 377 && r.complete === false && r.pearsonScore === null, `377 public rows, not the whole board: ${JSON.stringify({ ...r, subsets: undefined })}`);
+
+      // Independently: the results' predictions against ground.json (all) and the SNV pairs.
+      const records = await page.evaluate(() => document.querySelector('camformer-predictor').results.records.map((x) => [Number(x.name), x.prediction]));
+      const pred = new Map(records);
+      const ground = JSON.parse(readFileSync(path.join(DATA, 'ground.json'), 'utf8'));
+      const idx = [...pred.keys()].filter((i) => String(i) in ground);
+      const all = r.subsets.find((x) => x.name === 'all');
+      check(all.n === idx.length, `all: n ${all.n} vs ${idx.length}`);
+      assertClose([all.pearson, all.spearman], [pearson(idx.map((i) => ground[i]), idx.map((i) => pred.get(i))), spearman(idx.map((i) => ground[i]), idx.map((i) => pred.get(i)))], 1e-9, 'all: r and rho');
+      const snv = JSON.parse(readFileSync(path.join(DATA, 'SNVs_exp_indices.json'), 'utf8'));
+      const pairs = Object.entries(snv).map(([k, v]) => [k.split(',').map(Number), v]).filter(([[a, b]]) => pred.has(a) && pred.has(b));
+      const snvScore = r.subsets.find((x) => x.name === 'SNVs');
+      check(snvScore && snvScore.n === pairs.length && pairs.length >= 40, `SNV pairs: ${snvScore?.n} vs ${pairs.length}`);
+      assertClose([snvScore.pearson], [pearson(pairs.map(([, [ta, tr]]) => ta - tr), pairs.map(([[a, b]]) => pred.get(a) - pred.get(b)))], 1e-9, 'SNVs: r of differences');
+      check((await inApp(page, '.cf-dream-summary').textContent()).includes('not the official score'), 'the summary says it is not the official score');
+      log(`predictions just made, 377 public rows: r ${all.pearson.toFixed(3)}, rho ${all.spearman.toFixed(3)}; SNV pairs ${snvScore.n}: r ${snvScore.pearson.toFixed(3)}`);
+      app.assertClean();
+    },
+  },
 ];

@@ -174,7 +174,8 @@ export const tests = [
       log(`insert IME1 consensus at 30: Δ ${want.effects[0].delta.toFixed(4)}`);
       await inApp(page, 'input.cf-insert-site').fill('ccgccgaa');
       await inApp(page, 'select.cf-insert-strand').selectOption('-');
-      await inApp(page, 'input.cf-insert-position').fill('5');
+      // Construct position 22 is random-region position 5.
+      await inApp(page, 'input.cf-insert-position').fill('22');
       await inApp(page, 'button.cf-insert-run').click();
       e = await nthEvent(page, 'motif', 2, 'insert');
       want = await ref.call('motifInsert', seq, 'MA0320.1', 'ccgccgaa', '-', 5, null);
@@ -182,7 +183,7 @@ export const tests = [
       assertClose([e.result.effects[0].delta], [want.effects[0].delta], TOL, 'typed site, - strand');
 
       // Ablate by replacement.
-      await inApp(page, 'input.cf-ablate-position').fill('10');
+      await inApp(page, 'input.cf-ablate-position').fill('r10');
       await inApp(page, 'select.cf-ablate-mode').selectOption('replace');
       await inApp(page, 'input.cf-ablate-replacement').fill('ACGTACGT');
       await inApp(page, 'button.cf-ablate-run').click();
@@ -194,10 +195,14 @@ export const tests = [
       check(edits.bytes.toString('utf8').trim().split('\n').length === 4, 'edits TSV: 3 rows');
 
       // Inline errors: a site that does not fit, an unknown motif.
-      await inApp(page, 'input.cf-insert-position').fill('79');
+      await inApp(page, 'input.cf-insert-position').fill('r79');
       await inApp(page, 'button.cf-insert-run').click();
       const err = inApp(page, '.cf-motifs-panel .cf-error');
       await err.filter({ hasText: 'position 79' }).waitFor({ state: 'visible', timeout: 30_000 });
+      // A flank position is refused, saying where the random region is.
+      await inApp(page, 'input.cf-insert-position').fill('5');
+      await inApp(page, 'button.cf-insert-run').click();
+      await err.filter({ hasText: '5 (5′ flank) is in a constant flank' }).waitFor({ state: 'visible', timeout: 30_000 });
       await inApp(page, 'input.cf-insert-motif').fill('NOSUCH');
       await inApp(page, 'button.cf-insert-run').click();
       await err.filter({ hasText: "no motif 'NOSUCH'" }).waitFor({ state: 'visible', timeout: 30_000 });
@@ -274,7 +279,7 @@ export const tests = [
       await inApp(page, 'button.cf-pair-cancel').click();
       await inApp(page, '.cf-pair-status').filter({ hasText: 'Cancelled.' }).waitFor({ timeout: 60_000 });
       log(`a 5,000-background matrix cancelled within ${Date.now() - t0} ms`);
-      await inApp(page, 'input.cf-insert-position').fill('30');
+      await inApp(page, 'input.cf-insert-position').fill('47');
       await inApp(page, 'button.cf-insert-run').click();
       await nthEvent(page, 'motif', 3, 'insert');
       ref.assertClean();

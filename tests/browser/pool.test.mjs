@@ -1,6 +1,7 @@
 // The worker pool (www/app/pool.js): the `workers` attribute and `el.workers`; a batch split
 // across two workers gives the same predictions, in the same order, as one worker; a list of
-// sequences through ism() equals one call per sequence; Cancel keeps the predictions made
+// sequences through ism() equals one call per sequence; the ISM of one sequence split by positions
+// over two workers equals the whole ISM; Cancel keeps the predictions made
 // (`partial`), which equal those of a full run; a model loaded in the Model panel is loaded
 // into every worker. Nothing here is timed: the machine's cores may be busy with other work.
 
@@ -87,8 +88,25 @@ export const tests = [
       check(Array.isArray(listed) && listed.length === 3, 'ism of a list gives a list');
       for (let i = 0; i < few.length; i++) {
         const alone = await page.evaluate((s) => document.querySelector('camformer-predictor').ism(s), few[i]);
-        assertClose(listed[i].matrix, alone.matrix, 1e-6, `ism of list item ${i + 1}`);
+        // `alone` is split over the two idle workers by positions (below): equal up to
+        // summation order.
+        assertClose(listed[i].matrix, alone.matrix, 1e-5, `ism of list item ${i + 1}`);
       }
+
+      // The ISM of one sequence is split by positions over both idle workers and joined in
+      // position order: the same matrix as the whole ISM on one worker (a list of one).
+      const ismOf = (params) => document.querySelector('camformer-predictor').request('ism', params).then((r) => ({ workers: r.workers, result: r.result }));
+      const split = await page.evaluate(ismOf, { sequence: few[0], allPositions: true });
+      const whole = await page.evaluate(ismOf, { sequences: [few[0]], allPositions: true });
+      check(split.workers === 2, `one ISM ran on both workers (${split.workers})`);
+      check(split.result.start === 0 && split.result.width === 110 && split.result.matrix.length === 440, 'the joined ISM covers all 110 positions');
+      check(whole.workers === 1 && split.result.reference === whole.result[0].reference, 'the same reference prediction');
+      const worstIsm = assertClose(split.result.matrix, whole.result[0].matrix, 1e-5, 'split ISM vs whole ISM');
+      // A share is only its columns (what the pool joins).
+      const share = await page.evaluate(ismOf, { sequence: few[0], allPositions: true, first: 20, count: 10 });
+      check(share.result.start === 20 && share.result.width === 10 && share.result.matrix.length === 40, `a share has its 10 columns (start ${share.result.start}, width ${share.result.width})`);
+      assertClose(share.result.matrix, [0, 1, 2, 3].flatMap((row) => whole.result[0].matrix.slice(row * 110 + 20, row * 110 + 30)), 1e-5, 'the share equals those columns of the whole ISM');
+      log(`one ISM split over 2 workers vs whole: max |difference| ${worstIsm.toExponential(1)}`);
 
       // Cancel a long batch from the status bar: the promise rejects, `partial` holds the
       // predictions made (null for the rest), and they equal a full prediction of those sequences.

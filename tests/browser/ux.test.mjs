@@ -171,4 +171,43 @@ export const tests = [
       app.assertClean();
     },
   },
+  {
+    name: 'ux: CSV and TSV tables with or without a header are read, NA is a missing value, and the panel says which columns it used',
+    async run({ context, origin }) {
+      const app = await openPage(context, { origin });
+      await recordEvents(app.page);
+      const page = app.page;
+      await page.goto(`${origin}/www/?backend=cpu&panels=input,results`);
+      await waitReady(page);
+      const region = 'ACGTTGCA'.repeat(10);
+      const other = 'TTGCAACG'.repeat(10);
+      const note = inApp(page, '.cf-layout-note');
+      const predictText = async (text) => {
+        await inApp(page, 'textarea.cf-input').fill(text);
+        await inApp(page, 'button.cf-predict').click();
+        await page.waitForFunction((t) => document.querySelector('camformer-predictor').shadowRoot.querySelector('textarea.cf-input').value === t && window.__camformerEvents.filter((e) => e.type === 'prediction').length > 0, text);
+        const n = (await eventsOf(page, 'prediction')).length;
+        return { records: await page.evaluate(() => document.querySelector('camformer-predictor').results.records), n };
+      };
+
+      // A CSV with a header, a missing value written NA.
+      let r = await predictText(`name,sequence,expression\np1,${region},1.5\np2,${other},NA\n`);
+      check(r.records.length === 2 && r.records[0].name === 'p1' && r.records[0].value === 1.5 && r.records[1].value === null, `CSV with a header: ${JSON.stringify(r.records.map((x) => [x.name, x.value]))}`);
+      await note.filter({ hasText: 'Read as CSV with a header line' }).waitFor({ timeout: 30_000 });
+      const text = await note.textContent();
+      check(text.includes('sequences from column 2 "sequence"') && text.includes('measured values from column 3 "expression"') && text.includes('names from column 1 "name"'), `the columns used are named: ${text}`);
+
+      // name<TAB>sequence without a header: the sequence column is found by its content.
+      await page.evaluate(() => (window.__camformerEvents.length = 0));
+      r = await predictText(`p1\t${region}\np2\t${other}\n`);
+      check(r.records.length === 2 && r.records[1].name === 'p2' && r.records.every((x) => x.value === null), 'name<TAB>sequence read without a header');
+      await note.filter({ hasText: 'Read as TSV without a header line: sequences from column 2, no measured values, names from column 1.' }).waitFor({ timeout: 30_000 });
+
+      // FASTA needs no explanation.
+      await page.evaluate(() => (window.__camformerEvents.length = 0));
+      await predictText(`>a\n${region}\n`);
+      check(await note.isHidden(), 'no layout note for FASTA');
+      app.assertClean();
+    },
+  },
 ];

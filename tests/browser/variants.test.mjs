@@ -1,7 +1,7 @@
 // The variants panel: the reference is prefilled from the record chosen in the predictions
 // table; triples, several per line, the compact `12A>G` form, comments and sequence pairs give
-// the same effects as CamformerModel.variants in a bare page; TSV export; a reference mismatch
-// fails inline naming the line.
+// the same effects as CamformerModel.variants in a bare page; TSV export; a bad line is listed
+// naming the line while the other lines are evaluated; a flank edit is flagged.
 
 import { referencePage } from './data.mjs';
 import { assertClose, check, downloadOf, eventsOf, inApp, openPage, recordEvents, waitReady } from './harness.mjs';
@@ -11,7 +11,7 @@ const OTHER = { A: 'G', C: 'T', G: 'A', T: 'C' };
 
 export const tests = [
   {
-    name: 'variants: prefilled reference, effects equal CamformerModel.variants, TSV, a mismatch names the line',
+    name: 'variants: prefilled reference, effects equal CamformerModel.variants, TSV, every bad line listed, flank edits flagged',
     async run({ context, origin, log }) {
       const ref = await referencePage(context, origin);
       const app = await openPage(context, { origin });
@@ -34,7 +34,7 @@ export const tests = [
       );
       check((await reference.inputValue()) === chosen, 'the reference is the chosen record (110-bp construct)');
 
-      // Positions are 1-based on the reference as given (here the construct).
+      // Construct positions (the app's one convention); r-prefixed ones are in the random region.
       const c = chosen;
       const tri = (p) => `${p} ${c[p - 1]} ${OTHER[c[p - 1]]}`;
       const mutant = c.slice(0, 49) + OTHER[c[49]] + c.slice(50);
@@ -42,7 +42,7 @@ export const tests = [
         tri(30),
         `${tri(40)}, ${tri(60)}; ${tri(70)}`,
         '# a comment line',
-        `${75}${c[74]}>${OTHER[c[74]]}`,
+        `r58${c[74]}>${OTHER[c[74]]}`,
         '',
         `${c} ${mutant}`,
       ].join('\n');
@@ -50,14 +50,17 @@ export const tests = [
       await inApp(page, 'button.cf-variants-run').click();
       await page.waitForFunction(() => window.__camformerEvents.some((e) => e.type === 'variants'), null, { timeout: 300_000 });
       const event = (await eventsOf(page, 'variants'))[0];
-      const expected = await ref.variants(c, text);
-      check(expected.length === 4 && event.result.length === 4, `4 variant sets (${event.result.length})`);
-      check(JSON.stringify(event.result.map((e) => [e.line, e.label])) === JSON.stringify(expected.map((e) => [e.line, e.label])), `lines and labels: ${JSON.stringify(event.result.map((e) => [e.line, e.label]))}`);
-      check(event.result.map((e) => e.line).join(',') === '1,2,4,6', 'lines count comments and blanks');
+      const expected = (await ref.variants(c, text)).effects;
+      const got = event.result.effects;
+      check(expected.length === 4 && got.length === 4 && event.result.rejected.length === 0, `4 variant sets (${got.length})`);
+      check(JSON.stringify(got.map((e) => [e.line, e.label])) === JSON.stringify(expected.map((e) => [e.line, e.label])), `lines and labels: ${JSON.stringify(got.map((e) => [e.line, e.label]))}`);
+      check(got[2].label === `75${c[74]}>${OTHER[c[74]]}`, `r58 is labelled as construct 75: ${got[2].label}`);
+      check(got.map((e) => e.line).join(',') === '1,2,4,6', 'lines count comments and blanks');
+      check(got.every((e) => e.flankEdit === false), 'no flank edits');
       for (const key of ['reference', 'alternative', 'delta']) {
-        assertClose(event.result.map((e) => e[key]), expected.map((e) => e[key]), TOL, `variants ${key} vs CamformerModel.variants`);
+        assertClose(got.map((e) => e[key]), expected.map((e) => e[key]), TOL, `variants ${key} vs CamformerModel.variants`);
       }
-      log(`variants: ${event.result.length} sets in ${event.elapsedMs.toFixed(0)} ms; labels ${event.result.map((e) => e.label).join(' | ')}`);
+      log(`variants: ${got.length} sets in ${event.elapsedMs.toFixed(0)} ms; labels ${got.map((e) => e.label).join(' | ')}`);
 
       // The table shows them.
       const rows = await inApp(page, 'table.cf-variants-table tbody tr').evaluateAll((trs) =>
@@ -70,26 +73,31 @@ export const tests = [
       // TSV export.
       const tsv = await downloadOf(page, () => inApp(page, 'button.cf-variants-tsv').click());
       const lines = tsv.bytes.toString('utf8').trim().split('\n');
-      check(lines[0] === 'line\tvariant\treference\talternative\tdelta', `TSV header: ${lines[0]}`);
+      check(lines[0] === 'line\tvariant\treference\talternative\tdelta\tnote', `TSV header: ${lines[0]}`);
       check(lines.length === 5, `TSV rows: ${lines.length - 1}`);
       assertClose(lines.slice(1).map((l) => Number(l.split('\t')[4])), expected.map((e) => e.delta), 1e-5, 'TSV deltas');
 
-      // A wrong reference base on line 2: an inline error naming the line, as the API says it.
+      // A wrong reference base on line 2 and a flank edit on line 3: line 2 is listed with the
+      // API's message, lines 1 and 3 are evaluated, and line 3 is flagged.
       const wrong = OTHER[c[40 - 1]];
-      const bad = `${tri(30)}\n40 ${wrong} ${c[39]}\n`;
+      const bad = `${tri(30)}\n40 ${wrong} ${c[39]}\n${tri(3)}\n`;
       await inApp(page, 'textarea.cf-variants-text').fill(bad);
       await inApp(page, 'button.cf-variants-run').click();
       const box = inApp(page, '.cf-variants-panel .cf-error');
-      await box.waitFor({ state: 'visible', timeout: 60_000 });
-      const message = await box.textContent();
-      const apiMessage = await ref.variants(c, bad).then(
-        () => 'resolved',
-        (err) => String(err?.message ?? err),
-      );
-      check(/line 2\b/.test(message) && message.includes(`position 40`), `the error names the line and position: ${message}`);
-      check(apiMessage.includes(message) || message.includes(apiMessage.replace(/^Error: /, '')), `same message as the API: ${message} / ${apiMessage}`);
+      await box.filter({ hasText: 'Line 2 could not be read' }).waitFor({ state: 'visible', timeout: 60_000 });
+      const api = await ref.variants(c, bad);
+      check(api.effects.length === 2 && api.rejected.length === 1, `the API evaluates the good lines: ${JSON.stringify(api.rejected)}`);
+      const items = await inApp(page, '.cf-variants-rejected li').allTextContents();
+      check(items.length === 1 && items[0] === api.rejected[0].message, `the listed line is the API's message: ${items}`);
+      check(/line 2\b/.test(items[0]) && items[0].includes('position 40 (region 23)'), `the message names the line and position: ${items[0]}`);
       check((await box.getAttribute('data-line')) === '2', 'the failing line is marked');
-      check((await eventsOf(page, 'error')).some((e) => e.context === 'variants'), 'an error event');
+      const flagged = await inApp(page, 'table.cf-variants-table tbody tr').evaluateAll((trs) =>
+        trs.map((tr) => [tr.dataset.line, tr.querySelector('.cf-variant-note').textContent]),
+      );
+      check(JSON.stringify(flagged) === JSON.stringify([['1', ''], ['3', 'flank edit']]), `lines 1 and 3 evaluated, 3 flagged: ${JSON.stringify(flagged)}`);
+      check(api.effects[1].flankEdit === true, 'the API flags the flank edit');
+      const events = await eventsOf(page, 'variants');
+      check(events.at(-1).result.rejected.length === 1, 'the variants event carries the rejected line');
       ref.assertClean();
       app.assertClean();
     },

@@ -57,6 +57,43 @@ export const tests = [
     },
   },
   {
+    name: 'webgpu: auto times WebGPU against the CPU pool (auto-probe=always on SwiftShader), keeps the faster, remembers it per browser',
+    browser: { webgpu: true },
+    async run({ context, origin, log }) {
+      const first = await openPage(context, { origin });
+      await first.page.goto(`${origin}/www/?auto-probe=always&workers=2`);
+      const { detail } = await waitReady(first.page, 300_000);
+      const c = detail.autoChoice;
+      log(`auto, timed: ${JSON.stringify(c)}; probe ${detail.timings?.probeMs?.toFixed(0)} ms`);
+      check(c && c.workers === 2 && c.webgpuPerS > 0 && c.cpuPerS > 0, 'both backends were timed, against 2 CPU workers');
+      // SwiftShader is far slower than the wasm CPU path, so the CPU pool wins.
+      check(c.backend === 'cpu' && c.webgpuPerS < c.cpuPerS * 2, `the CPU pool is faster (${c.webgpuPerS} vs ${c.cpuPerS} x 2)`);
+      check(detail.backend === 'cpu' && detail.workers === 2, `auto runs on the CPU with the pool (${detail.backend}, ${detail.workers} workers)`);
+      check(detail.timings.probeMs > 0, 'the timing took place at this start');
+      const status = first.page.locator('camformer-predictor .cf-backend');
+      check((await status.textContent()).includes('auto, timed'), `the status bar says the choice was timed: ${await status.textContent()}`);
+      check(/WebGPU [\d.]+ sequences\/s, CPU [\d.]+\/s per worker x 2/.test(await status.getAttribute('title')), `with the rates: ${await status.getAttribute('title')}`);
+      check(pathsOf(first, origin).some((p) => p.includes('camformer-gpu')), 'the WebGPU module was loaded to be timed');
+      const stored = await first.page.evaluate(() => JSON.parse(localStorage.getItem('camformer-web:auto-backend')));
+      check(stored?.backend === 'cpu' && stored.key === c.key, 'the choice is kept in this browser');
+      const predictions = await first.page.evaluate((s) => document.querySelector('camformer-predictor').predict([s]), SEQ);
+      check(predictions.length === 1 && Number.isFinite(predictions[0]), 'it predicts');
+      first.assertClean();
+      await first.page.close();
+
+      // The next start in this browser takes the kept choice: no timing, no WebGPU module.
+      const again = await openPage(context, { origin });
+      await again.page.goto(`${origin}/www/?auto-probe=always&workers=2`);
+      const next = (await waitReady(again.page, 120_000)).detail;
+      check(next.backend === 'cpu' && next.autoChoice?.date === c.date && !next.timings?.probeMs, `the kept choice is used without timing (${JSON.stringify(next.timings)})`);
+      await again.page.waitForTimeout(300);
+      check(!pathsOf(again, origin).some((p) => p.includes('camformer-gpu')), 'the WebGPU module is not fetched again');
+      await again.page.evaluate(() => localStorage.removeItem('camformer-web:auto-backend'));
+      again.assertClean();
+      await again.page.close();
+    },
+  },
+  {
     name: 'webgpu: a WebGPU module that does not load falls back to the CPU module and says so',
     browser: { webgpu: true },
     async run({ context, origin, log }) {

@@ -209,3 +209,97 @@ fn without_weights_the_shipped_model_predicts_and_a_missing_file_is_named() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("no/such/model"), "{stderr}");
 }
+
+/// Runs `camformer` with `stdin` as standard input; returns (exit code, stdout, stderr).
+fn run_with_stdin(args: &[&str], stdin: &str) -> (Option<i32>, String, String) {
+    let mut child = camformer()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    write!(child.stdin.take().unwrap(), "{stdin}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn predict_reads_a_csv_with_a_header_and_missing_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let (weights, arch) = tiny_model(dir.path());
+    let region = "ACGT".repeat(20);
+    let csv = format!("name,sequence,expression\np1,{region},1.5\np2,{region},NA\n");
+    let args = [
+        "predict",
+        "--weights",
+        &weights,
+        "--arch",
+        &arch,
+        "--input",
+        "-",
+    ];
+    let (code, stdout, stderr) = run_with_stdin(&args, &csv);
+    assert_eq!(code, Some(0), "{stderr}");
+    let rows = tsv(&stdout);
+    assert_eq!(
+        rows[0],
+        ["name", "sequence", "prediction", "measured", "note"]
+    );
+    assert_eq!((rows[1][0].as_str(), rows[1][3].as_str()), ("p1", "1.5"));
+    assert_eq!((rows[2][0].as_str(), rows[2][3].as_str()), ("p2", ""));
+    assert_eq!(rows.len(), 3);
+}
+
+#[test]
+fn variants_report_every_bad_line_and_evaluate_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (weights, arch) = tiny_model(dir.path());
+    let region = "ACGT".repeat(20);
+    // Line 1: construct 18 = r1 'A'; line 2: wrong reference base; line 3: a flank edit
+    // (construct 1 is the 5' flank's 'T'); line 4: not a variant.
+    let variants = "18 A G\nr2 A T\n1 T A\nnonsense\n";
+    let args = [
+        "variants",
+        "--weights",
+        &weights,
+        "--arch",
+        &arch,
+        "--reference",
+        &region,
+        "--variants",
+        "-",
+    ];
+    let (code, stdout, stderr) = run_with_stdin(&args, variants);
+    assert_eq!(code, Some(3), "{stderr}");
+    let rows = tsv(&stdout);
+    assert_eq!(rows[0].last().unwrap(), "note");
+    let lines: Vec<(&str, &str)> = rows[1..]
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("1", "18A>G"),
+            ("2", "r2 A T"),
+            ("3", "1T>A"),
+            ("4", "nonsense")
+        ]
+    );
+    assert_eq!(rows[1][5], "");
+    assert_eq!(
+        rows[2][5],
+        "error: the reference has 'C' at position 19 (region 2), not 'A'"
+    );
+    assert_eq!(rows[3][5], "flank edit");
+    assert!(stderr.contains("position 19 (region 2)"), "{stderr}");
+    assert!(
+        stderr.contains("2 variants evaluated, 2 lines rejected"),
+        "{stderr}"
+    );
+}

@@ -133,8 +133,11 @@ fn variant_effects_equal_predict() {
     let alt1 = if r1 == 'A' { 'C' } else { 'A' };
     let r2 = region.as_bytes()[49] as char;
     let alt2 = if r2 == 'G' { 'T' } else { 'G' };
-    let text = format!("1 {r1} {alt1}\n1 {r1} {alt1}, 50 {r2} {alt2}\n");
-    let list = variants::parse(region, &text).unwrap();
+    // Random-region positions (r1, r50) and the same base as a construct position (18).
+    let text = format!("r1 {r1} {alt1}\n18 {r1} {alt1}, r50 {r2} {alt2}\n");
+    let parsed = variants::parse(region, &text).unwrap();
+    assert!(parsed.rejected.is_empty(), "{:?}", parsed.rejected);
+    let list = parsed.variants;
     let preds = p.predict(&variants::batch(&list)).unwrap();
     let effects = variants::effects(list, &preds).unwrap();
     let reference = p.predict(&[s]).unwrap()[0];

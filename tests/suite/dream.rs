@@ -339,3 +339,32 @@ fn score_command_prints_both_leaderboards() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("is gzip-compressed"));
 }
+
+#[test]
+fn a_restricted_scorer_scores_the_rows_given() {
+    let scorer = public_scorer();
+    let pred = reference_predictions("legnet_autosome_final");
+    let get = |i: usize| pred.get(&i).copied();
+    // Everything kept: the same subsets and correlations.
+    let all = scorer.restricted_to(|_| true);
+    assert_eq!(
+        all.subset_scores(get).unwrap(),
+        scorer.subset_scores(get).unwrap()
+    );
+    // Even indices only: single subsets keep their even rows, pairs need both members even.
+    let even = scorer.restricted_to(|i| i % 2 == 0);
+    let scores = even.subset_scores(get).unwrap();
+    let n_all = scores.iter().find(|(n, _)| n == "all").unwrap().1.n;
+    let expected = scorer.indices().iter().filter(|i| *i % 2 == 0).count();
+    // `all` holds every public row with a measured value.
+    assert!(
+        n_all <= expected && n_all > expected / 2,
+        "{n_all} of {expected}"
+    );
+    // A tiny selection drops the subsets it cannot correlate, and never needs a missing row.
+    let few: Vec<usize> = scorer.indices().into_iter().take(5).collect();
+    let tiny = scorer.restricted_to(|i| few.contains(&i));
+    for (name, s) in tiny.subset_scores(get).unwrap() {
+        assert!(s.n >= 3, "{name}: {}", s.n);
+    }
+}

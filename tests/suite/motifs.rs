@@ -693,22 +693,27 @@ fn cli_what_if_commands() {
         .unwrap()
         .0;
 
-    // insert: one row per sequence, predictions equal the library's.
-    let (stdout, _) = run_ok(
+    // insert: one row per sequence, predictions equal the library's. The position is given as
+    // a random-region position (r5) and as the same construct position (22).
+    let insert_at = |position: &str| {
         camformer()
-            .args([
-                "motifs",
-                "insert",
-                "--motif",
-                "IME1",
-                "--position",
-                "5",
-                "--strand",
-                "-",
-            ])
+            .args(["motifs", "insert", "--motif", "IME1", "--position"])
+            .arg(position)
+            .args(["--strand", "-"])
             .args(model)
             .arg("--input")
-            .arg(&input),
+            .arg(&input)
+            .output()
+            .unwrap()
+    };
+    let out = insert_at("r5");
+    assert!(out.status.success());
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(insert_at("22").stdout, stdout.as_bytes());
+    let flank = String::from_utf8(insert_at("5").stderr).unwrap();
+    assert!(
+        flank.contains("5 (5' flank) is in a constant flank"),
+        "{flank}"
     );
     let rows = tsv(&stdout);
     assert_eq!(
@@ -734,7 +739,7 @@ fn cli_what_if_commands() {
     assert!((rows[1][5].parse::<f32>().unwrap() - want[0]).abs() < 1e-5);
     assert!((rows[1][6].parse::<f32>().unwrap() - want[1]).abs() < 1e-5);
     let e = camformer()
-        .args(["motifs", "insert", "--motif", "IME1", "--position", "80"])
+        .args(["motifs", "insert", "--motif", "IME1", "--position", "r80"])
         .args(model)
         .arg("--input")
         .arg(&input)

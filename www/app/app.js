@@ -44,10 +44,11 @@ export class App extends EventTarget {
    *   element's attributes (`workers`: null for the default)
    * @returns {Promise<ModelInfo>}
    */
-  async start({ backend = BACKEND.auto, model = null, workers = null } = {}) {
+  async start({ backend = BACKEND.auto, model = null, workers = null, autoProbe = null } = {}) {
     const t0 = performance.now();
     this.status('', 'note'); // a new start clears the last one's warnings
     this.backendRequest = backend;
+    this.autoProbe = autoProbe;
     this.workersRequest = workers ?? defaultWorkers();
     const generation = ++this.generation;
     this.client?.terminate();
@@ -85,9 +86,11 @@ export class App extends EventTarget {
   async #init(source) {
     const reply = await this.job(
       JOB.init,
-      { backend: this.backendRequest, modules: assets.modules(), gpuMissing: assets.gpuMissing, model: source },
+      { backend: this.backendRequest, modules: assets.modules(), gpuMissing: assets.gpuMissing, model: source, autoMemory: autoMemory.read(), autoProbe: this.autoProbe },
       { label: 'Loading the model', onLoading: (m) => this.status(m.stage, 'busy') },
     );
+    // A freshly timed auto choice is kept for this browser (and adapter): it is timed once.
+    if (reply.autoChoice) autoMemory.write(reply.autoChoice);
     this.source = source;
     this.#setModel(reply);
     this.status('', 'busy'); // clears the loading stages, not a warning about the model
@@ -183,7 +186,7 @@ export class App extends EventTarget {
   /**
    * Parses text and predicts every accepted record, keeping the rejected ones for display. A
    * cancelled batch keeps the predictions made before the cancel (`cancelled: {done, total}`).
-   * @param {string} text FASTA, one sequence per line, or seq<TAB>value TSV
+   * @param {string} text FASTA, one sequence per line, or a TSV/CSV table (input::records)
    * @returns {Promise<object|null>} the results, or null when no record could be read
    */
   async predictText(text) {
@@ -354,6 +357,8 @@ export function readyDetail(info, loadMs) {
     fallback: info.fallback,
     note: info.note,
     adapter: info.adapter,
+    autoChoice: info.autoChoice ?? null,
+    timings: info.timings ?? null,
     manifest: info.manifest,
     parameterCount: info.parameterCount,
     workers: info.workers ?? 1,
@@ -361,3 +366,27 @@ export function readyDetail(info, loadMs) {
     loadMs,
   };
 }
+
+/**
+ * The timed 'auto' backend choice, kept per browser in localStorage (one record: the adapter it
+ * was timed on is part of it, so another GPU is timed again). Storage can be unavailable (a
+ * sandboxed frame, a privacy mode): then every start times again.
+ */
+export const autoMemory = {
+  KEY: 'camformer-web:auto-backend',
+  read() {
+    try {
+      const text = globalThis.localStorage?.getItem(this.KEY);
+      return text ? JSON.parse(text) : null;
+    } catch {
+      return null;
+    }
+  },
+  write(choice) {
+    try {
+      globalThis.localStorage?.setItem(this.KEY, JSON.stringify(choice));
+    } catch {
+      // Not kept: the next start times again.
+    }
+  },
+};

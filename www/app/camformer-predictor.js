@@ -3,7 +3,10 @@
 // scripts/bundle.mjs) or the single-file app (pkg/camformer.html).
 //
 // Attributes
-//   backend  "auto" (default: WebGPU on a real GPU adapter, else the CPU), "webgpu", "cpu"
+//   backend  "auto" (default: WebGPU on a real GPU adapter if, timed once per browser on a
+//            small batch, it is faster than the CPU workers; else the CPU), "webgpu", "cpu"
+//   auto-probe  "always": let "auto" time even a software WebGPU adapter (normally skipped as
+//            far slower than the CPU; for testing the timing on machines without a GPU)
 //   model    URL of a manifest.json whose weights file sits beside it (default: built-in model)
 //   panels   comma-separated panels to show: input, results, ism, motifs, attributions,
 //            variants, design, dream, model (default: all)
@@ -72,7 +75,7 @@ function stylesheet() {
 
 /** The <camformer-predictor> custom element. */
 export class CamformerPredictor extends HTMLElement {
-  static observedAttributes = ['backend', 'model', 'panels', 'workers'];
+  static observedAttributes = ['backend', 'model', 'panels', 'workers', 'auto-probe'];
 
   #app = new App(this);
   #ready = null;
@@ -206,7 +209,7 @@ export class CamformerPredictor extends HTMLElement {
     const generation = ++this.#generation;
     if (!this.#settle) this.#newReady(); // a restart after `ready` settled: a fresh promise
     try {
-      const info = await this.#app.start({ backend: this.getAttribute('backend') || BACKEND.auto, model: this.getAttribute('model'), workers: this.#workersAttribute() });
+      const info = await this.#app.start({ backend: this.getAttribute('backend') || BACKEND.auto, model: this.getAttribute('model'), workers: this.#workersAttribute(), autoProbe: this.getAttribute('auto-probe') });
       if (generation !== this.#generation) return;
       const detail = readyDetail(info, this.#app.state.loadMs);
       this.#settle.resolve(detail);

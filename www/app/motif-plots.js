@@ -107,7 +107,7 @@ export function matrixSvg(matrix, nameOf = (id) => id) {
     { viewBox: `0 0 ${W} ${H}`, class: 'cf-matrix-svg', role: 'img', 'aria-label': 'Motif pair interaction heatmap' },
     s('rect', { x: 0, y: 0, width: W, height: H, fill: '#fff' }),
     label(8, 14, 'interaction = A+B − A − B + none (mean over backgrounds)', { 'text-anchor': 'start', 'font-size': 11 }),
-    label(left + (k * cell) / 2, 30, 'site in slot B (centred in 41-80)', { 'font-size': 9 }),
+    label(left + (k * cell) / 2, 30, 'site in slot B (centred in r41-r80)', { 'font-size': 9 }),
     names.map((n, j) => {
       const x = left + j * cell + cell / 2;
       return label(x, top - 5, n, { 'font-size': 9, 'text-anchor': 'start', transform: `rotate(-40 ${x} ${top - 5})` });

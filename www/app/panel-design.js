@@ -1,12 +1,14 @@
 // The design panel: in-silico sequence design (wasm `designStart` / `designStep`, run by the
 // worker's `design` job: one step per ISM round, progress after each, cancellable between
-// steps). Goal, edit budget, beam width (1 = greedy), frozen random-region positions (typed as
-// `1-10,42` or clicked on the sequence strip); the trajectory as a table (edited bases
-// highlighted, "ISM" sends a sequence to the ISM panel) and a line plot; TSV export.
+// steps). Goal, edit budget, beam width (1 = greedy), frozen positions (typed in the app's one
+// convention, construct `18-27,59` or random-region `r1-r10,r42`, or clicked on the sequence
+// strip); the trajectory as a table (edited bases highlighted, "ISM" sends a sequence to the
+// ISM panel) and a line plot; TSV export.
 
 import { CancelledError } from './client.js';
 import { REGION_LENGTH as REGION, REGION_START, choice, cleanSequence, downloadTsv, fmt, fmtMs, fmtSigned, h, headerRow, messageBox, replaceChildren, showMessage, textBox, tsv } from './dom.js';
 import { trajectorySvg } from './ism-plots.js';
+import { describePosition, formatPositions, parsePositionList } from './positions.js';
 import { JOB } from './protocol.js';
 
 const DEFAULTS = { goal: 'maximize', maxEdits: 10, beamWidth: 1 };
@@ -27,9 +29,9 @@ export function createDesignPanel(app) {
   const frozen = h('input', {
     type: 'text',
     class: 'cf-design-frozen',
-    placeholder: 'e.g. 1-10,42',
+    placeholder: 'e.g. 18-27,59 or r1-r10,r42',
     spellcheck: false,
-    attrs: { 'aria-label': 'Frozen positions of the random region (1-80)' },
+    attrs: { 'aria-label': 'Frozen positions (construct 18-97, or r1-r80 in the random region)' },
   });
   const strip = h('div', { class: 'cf-strip', attrs: { role: 'group', 'aria-label': 'Random region: click a base to freeze or free it' } });
   const start = h('button', { type: 'button', class: 'cf-primary cf-design-start', text: 'Start' });
@@ -48,7 +50,7 @@ export function createDesignPanel(app) {
     h('h2', { text: 'Design' }),
     h('p', {
       class: 'cf-hint',
-      text: 'Searches for a few base edits of the random region that raise (or lower) the prediction: each step tries every single edit of the sequences kept (by ISM) and keeps the best; beam width 1 is greedy. Frozen positions (1-80 of the random region) never change.',
+      text: 'Searches for a few base edits of the random region that raise (or lower) the prediction: each step tries every single edit of the sequences kept (by ISM) and keeps the best; beam width 1 is greedy. Frozen positions never change: type construct positions as ISM and the edits show them (18-97 is the random region) or random-region ones with an r (r1-r80), or click bases on the strip.',
     }),
     sequence,
     h(
@@ -69,7 +71,7 @@ export function createDesignPanel(app) {
 
   let running = null; // {id} of the design job in progress
   let result = null; // the last design state shown
-  let frozenSet = new Set();
+  let frozenSet = new Set(); // construct positions (1-based)
   let region = ''; // the random region of the current sequence, for the strip
   let parseTimer = null;
   let parseTicket = 0;
@@ -78,15 +80,16 @@ export function createDesignPanel(app) {
 
   const renderStrip = () => {
     const cells = [];
-    for (let p = 1; p <= REGION; p++) {
-      const base = region[p - 1] ?? '·';
+    for (let r = 1; r <= REGION; r++) {
+      const base = region[r - 1] ?? '·';
+      const p = r + REGION_START;
       const on = frozenSet.has(p);
       cells.push(
         h('button', {
           type: 'button',
-          class: `cf-strip-base${on ? ' cf-frozen' : ''}${p % 10 === 0 ? ' cf-tenth' : ''}`,
+          class: `cf-strip-base${on ? ' cf-frozen' : ''}${r % 10 === 0 ? ' cf-tenth' : ''}`,
           text: base,
-          title: `random-region position ${p} (construct ${p + REGION_START})${on ? ': frozen' : ''}`,
+          title: `position ${describePosition(p)}${on ? ': frozen' : ''}`,
           data: { pos: p, base },
           attrs: { 'aria-pressed': on ? 'true' : 'false' },
         }),
@@ -95,9 +98,12 @@ export function createDesignPanel(app) {
     replaceChildren(strip, cells);
   };
 
+  /** The frozen field as construct positions; every one must be in the random region. */
   const readFrozen = () => {
-    const parsed = parsePositions(frozen.value, REGION);
+    const parsed = parsePositionList(frozen.value);
     if (parsed.error) return { error: `Frozen positions: ${parsed.error}` };
+    const outside = parsed.positions.find((p) => p <= REGION_START || p > REGION_START + REGION);
+    if (outside !== undefined) return { error: `Frozen positions: ${describePosition(outside)} is in a constant flank, which the design never edits; the random region is construct ${REGION_START + 1}-${REGION_START + REGION} (r1-r${REGION}).` };
     return { positions: parsed.positions };
   };
 
@@ -197,7 +203,8 @@ export function createDesignPanel(app) {
       showMessage(error, fr.error);
       return;
     }
-    const params = { sequence: seq, goal: goal.value, maxEdits: edits, beamWidth: width, frozen: fr.positions };
+    // The design API takes random-region positions (1-80).
+    const params = { sequence: seq, goal: goal.value, maxEdits: edits, beamWidth: width, frozen: fr.positions.map((p) => p - REGION_START) };
     const job = { id: null, params, t0: performance.now() };
     setRunning(job);
     result = null;
@@ -319,39 +326,3 @@ export function designTsv(state) {
   return tsv([['edits', 'edit', 'prediction', 'sequence'], ...state.trajectory.map((st) => [st.edits, st.edit ?? '', st.prediction.toFixed(6), st.sequence])]);
 }
 
-/**
- * Reads positions like `1-10, 42 50;60` (1-based, from 1 to `max`).
- * @param {string} text
- * @param {number} max
- * @returns {{positions: number[], error?: undefined} | {error: string}}
- */
-export function parsePositions(text, max) {
-  const out = new Set();
-  for (const token of text.split(/[\s,;]+/).filter(Boolean)) {
-    const m = /^(\d+)(?:\s*[-–]\s*(\d+))?$/.exec(token);
-    if (!m) return { error: `'${token}' is not a position or a range like 1-10` };
-    const a = Number(m[1]);
-    const b = m[2] === undefined ? a : Number(m[2]);
-    if (a > b) return { error: `'${token}': the range runs backwards` };
-    if (a < 1 || b > max) return { error: `'${token}' is outside the random region (1-${max})` };
-    for (let p = a; p <= b; p++) out.add(p);
-  }
-  return { positions: [...out].sort((x, y) => x - y) };
-}
-
-/**
- * Writes positions as ranges: {1,2,3,7} -> "1-3,7".
- * @param {Iterable<number>} positions
- * @returns {string}
- */
-export function formatPositions(positions) {
-  const sorted = [...positions].sort((a, b) => a - b);
-  const parts = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    parts.push(j > i ? `${sorted[i]}-${sorted[j]}` : String(sorted[i]));
-    i = j + 1;
-  }
-  return parts.join(',');
-}

@@ -35,6 +35,10 @@ export function createDreamPanel(app) {
   const tables = h('div', { class: 'cf-dream-tables' });
   const published = h('div', { class: 'cf-dream-published' });
   const tsvButton = h('button', { type: 'button', class: 'cf-dream-tsv', text: 'Download TSV', disabled: true });
+  // Scoring the predictions just made, when the input named them by test index.
+  const scoreMade = h('button', { type: 'button', class: 'cf-dream-score-made', text: 'Score the predictions just made', disabled: true });
+  const madeNote = h('span', { class: 'cf-hint cf-dream-made-note', text: 'Predict a DREAM test TSV with its idx column (such as dream_test_dev.tsv) to score the predictions made here.' });
+  let made = null; // {indices, predictions} of the last results, when they name test indices
 
   const element = h(
     'div',
@@ -49,6 +53,7 @@ export function createDreamPanel(app) {
       h('label', {}, 'measured values ', measured),
       PAIRS.map((p) => h('label', {}, `${p} pairs `, pairFiles[p]))),
     h('div', { class: 'cf-row' }, rule, run, cancel, busy, status),
+    h('div', { class: 'cf-row' }, scoreMade, madeNote),
     error,
     summary,
     tables,
@@ -104,6 +109,34 @@ export function createDreamPanel(app) {
     if (running?.id != null) app.cancel(running.id);
   });
 
+  app.addEventListener('results', (e) => {
+    made = e.detail ? testIndexed(e.detail.records, app.state.parsed?.layout) : null;
+    scoreMade.disabled = !made;
+    if (made) madeNote.textContent = `${made.indices.length.toLocaleString('en')} predictions named by DREAM test index (the idx column): score them on the public-leaderboard rows among them.`;
+    else if (e.detail?.records?.length) madeNote.textContent = 'The predictions just made are not named by DREAM test index: predict a DREAM test TSV with its idx column (such as dream_test_dev.tsv) to score them here.';
+  });
+
+  scoreMade.addEventListener('click', async () => {
+    if (!made) return;
+    showMessage(error);
+    scoreMade.disabled = true;
+    try {
+      const reply = await app.job(JOB.dreamPredicted, made, { label: 'DREAM score of the predictions just made' });
+      const r = reply.result;
+      last = { public: r, private: { subsets: [] } };
+      summary.hidden = false;
+      summary.textContent = `${r.predicted.toLocaleString('en')} predictions just made, ${r.publicRows.toLocaleString('en')} of them public-leaderboard rows (the built-in measured values cover those only). ${r.complete ? 'Every public row is present: the official public score.' : 'Not every public row was predicted: correlations over the rows present, not the official score.'}`;
+      replaceChildren(tables, board(r.complete ? 'Public leaderboard' : 'Public-leaderboard rows just predicted', 'public', { ...r, complete: r.complete }));
+      replaceChildren(published);
+      tsvButton.disabled = false;
+      app.emit('dream', { result: last, predicted: true, elapsedMs: reply.elapsedMs });
+    } catch (err) {
+      if (!(err instanceof CancelledError)) showMessage(error, app.reportError(err, 'dream'));
+    } finally {
+      scoreMade.disabled = !made;
+    }
+  });
+
   const render = (r, hasMeasured) => {
     summary.hidden = false;
     summary.textContent = `${r.predictions.toLocaleString('en')} predictions (${r.alignment}); ${hasMeasured ? `${r.measured.toLocaleString('en')} measured values` : 'no measured values given: the public score only'}.`;
@@ -142,6 +175,24 @@ export function createDreamPanel(app) {
   return { element };
 }
 
+/**
+ * The test indices and predictions of results read from a DREAM test TSV: the names come from
+ * a column headed `idx` and are all test indices (0-71,102); null otherwise.
+ * @param {Array<{name: string, prediction: number}>} records
+ * @param {{header: string[]|null, nameColumn: number|null}|undefined} layout
+ * @returns {{indices: number[], predictions: number[]}|null}
+ */
+export function testIndexed(records, layout) {
+  const column = layout?.header?.[layout.nameColumn ?? -1];
+  if (!records?.length || column?.toLowerCase() !== 'idx') return null;
+  const indices = [];
+  for (const r of records) {
+    if (!/^\d+$/.test(r.name) || Number(r.name) >= 71103) return null;
+    indices.push(Number(r.name));
+  }
+  return { indices, predictions: records.map((r) => r.prediction) };
+}
+
 const sq = (x) => (x === null || x === undefined ? null : x * x);
 
 /**
@@ -155,7 +206,7 @@ export function explain(message) {
   return (
     `The predictions file has ${n.toLocaleString('en')} ${n === 1 ? 'value' : 'values'} and no test indices, so it cannot be matched to the test sequences. ` +
     'Give either all 71,103 predictions, one per line in the order of the test set (with a measured-values file: one per row of it, in its order), or lines of idx<TAB>prediction, where idx is the test index of the sequence (the idx column of the challenge’s test file). ' +
-    'Predictions made on this page cannot be scored as they are: the page has no table of the test sequences to find their indices; add the idx column to the downloaded TSV.'
+    'Predictions made on this page can be scored with “Score the predictions just made” when the input was a DREAM test TSV with its idx column.'
   );
 }
 

@@ -31,7 +31,7 @@ export function createInputPanel(app) {
   const text = textBox(
     'cf-input',
     'Sequences',
-    '>name\nACGT… (80-bp random region or 110-bp construct)\n\nor one sequence per line, or sequence<TAB>measured value',
+    '>name\nACGT… (80-bp random region or 110-bp construct)\n\nor one sequence per line, or a TSV/CSV table: name,sequence,value (header optional)',
     8,
   );
   const fileInput = h('input', { type: 'file', class: 'cf-file', accept: '.fa,.fasta,.fna,.txt,.tsv,.csv,text/*', hidden: true });
@@ -44,6 +44,8 @@ export function createInputPanel(app) {
   const note = messageBox('note');
   note.classList.add('cf-input-note');
   const rejected = h('div', { class: 'cf-rejected', hidden: true });
+  // How a table was read (which columns), so that a wrong guess is visible at once.
+  const layoutNote = h('p', { class: 'cf-hint cf-layout-note', hidden: true });
 
   const element = h(
     'div',
@@ -51,13 +53,14 @@ export function createInputPanel(app) {
     h('h2', { text: 'Sequences' }),
     h('p', {
       class: 'cf-hint',
-      text: 'Paste or drop a file: FASTA, one sequence per line, or sequence<TAB>value. 80-bp random regions get the constant flanks; 110-bp constructs are used as they are.',
+      text: 'Paste or drop a file: FASTA, one sequence per line, or a TSV/CSV table with or without a header (the sequence column is found by its content; the column after it is a measured value, NA when missing). 80-bp random regions get the constant flanks; 110-bp constructs are used as they are.',
     }),
     text,
     fileNote,
     h('div', { class: 'cf-row' }, predict, open, example, clear, fileInput),
     error,
     note,
+    layoutNote,
     rejected,
   );
 
@@ -145,7 +148,12 @@ export function createInputPanel(app) {
     }
   });
 
-  app.addEventListener('parsed', (e) => renderRejected(rejected, e.detail.rejected));
+  app.addEventListener('parsed', (e) => {
+    renderRejected(rejected, e.detail.rejected);
+    const described = describeLayout(e.detail.layout);
+    layoutNote.hidden = !described;
+    layoutNote.textContent = described ?? '';
+  });
 
   return { element };
 }
@@ -154,6 +162,22 @@ function countLines(text) {
   let n = 1;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
   return n;
+}
+
+/**
+ * Says how a table was read: its format, header and the columns used; null for FASTA and plain
+ * lines, which need no explanation.
+ * @param {{format: string|null, header: string[]|null, sequenceColumn: number|null, valueColumn: number|null, nameColumn: number|null}|undefined} layout
+ * @returns {string|null}
+ */
+export function describeLayout(layout) {
+  if (!layout || (layout.format !== 'tsv' && layout.format !== 'csv')) return null;
+  const column = (i) => (i === null || i === undefined ? null : layout.header?.[i] ? `column ${i + 1} "${layout.header[i]}"` : `column ${i + 1}`);
+  const parts = [`sequences from ${column(layout.sequenceColumn)}`];
+  parts.push(layout.valueColumn === null ? 'no measured values' : `measured values from ${column(layout.valueColumn)}`);
+  if (layout.nameColumn !== null) parts.push(`names from ${column(layout.nameColumn)}`);
+  const header = layout.header ? 'with a header line' : 'without a header line';
+  return `Read as ${layout.format.toUpperCase()} ${header}: ${parts.join(', ')}.`;
 }
 
 /** Lists rejected records; long lists are cut, the count is always exact. */

@@ -10,6 +10,7 @@ import { CancelledError } from './client.js';
 import { REGION_LENGTH, REGION_START as START, backendName, choice, cleanSequence, downloadSvg, downloadTsv, fmt, fmtMs, fmtSigned, h, headerRow, messageBox, replaceChildren, showMessage, textBox, tsv } from './dom.js';
 import { matrixSvg, tileSvg } from './motif-plots.js';
 import { motifSet, motifSetControl } from './motif-set.js';
+import { regionPositionOf } from './positions.js';
 import { JOB } from './protocol.js';
 
 /**
@@ -35,11 +36,13 @@ export function createMotifsPanel(app) {
   const motifInfo = h('span', { class: 'cf-hint cf-motif-info' });
   const site = h('input', { type: 'text', class: 'cf-insert-site', size: 16, spellcheck: false, placeholder: 'consensus', attrs: { 'aria-label': 'Site to insert (empty: the consensus)' } });
   const strand = choice('cf-insert-strand', 'Strand', [['+', '+ strand'], ['-', '− strand']]);
-  const position = num('cf-insert-position', 30, 1, 80, 'Insert at random-region position');
+  // Positions in the app's one convention: construct (47) or random region (r30).
+  const posInput = (cls, value, label) => h('input', { type: 'text', class: cls, value, size: 5, spellcheck: false, title: 'construct position 18-97, or r1-r80 in the random region', attrs: { 'aria-label': label } });
+  const position = posInput('cf-insert-position', 'r30', 'Insert at position (construct 18-97, or r1-r80)');
   const insert = button('cf-insert-run', 'Insert', true);
   const tile = button('cf-tile-run', 'Tile across the region');
   // Ablate
-  const abPosition = num('cf-ablate-position', 30, 1, 80, 'Ablate from random-region position');
+  const abPosition = posInput('cf-ablate-position', 'r30', 'Ablate from position (construct 18-97, or r1-r80)');
   const abLength = num('cf-ablate-length', 8, 1, 80, 'Ablate this many bases');
   const mode = choice('cf-ablate-mode', 'Ablation', [['shuffle', 'shuffle (composition kept)'], ['replace', 'replace with']]);
   const replacement = h('input', { type: 'text', class: 'cf-ablate-replacement', size: 14, spellcheck: false, placeholder: 'bases', attrs: { 'aria-label': 'Replacement bases' } });
@@ -81,7 +84,7 @@ export function createMotifsPanel(app) {
     'div',
     { class: 'cf-motifs-panel' },
     h('h2', { text: 'Motifs' }),
-    h('p', { class: 'cf-hint', text: 'What-ifs with transcription-factor motifs. Positions are 1-based in the 80-bp random region (construct positions 18-97); Δ = edited − original prediction.' }),
+    h('p', { class: 'cf-hint', text: 'What-ifs with transcription-factor motifs. Positions are construct positions as in every panel (the random region is 18-97), or random-region positions with an r (r30 = construct 47); tables show both. Δ = edited − original prediction.' }),
     sequence,
     options,
     motifSetControl(app),
@@ -98,7 +101,7 @@ export function createMotifsPanel(app) {
     tileChart,
     h('div', { class: 'cf-row' }, editsTsv, tileTsv, tileSvgButton),
     h('h3', { text: 'Pair interaction' }),
-    h('p', { class: 'cf-hint', text: 'Consensus sites of A (centred in positions 1-40) and B (centred in 41-80), + strand, inserted alone and together into each background (the paper’s IME1/UME6 analysis); mean ± standard error over backgrounds, interaction = A+B − A − B + none per background.' }),
+    h('p', { class: 'cf-hint', text: 'Consensus sites of A (centred in r1-r40, construct 18-57) and B (centred in r41-r80, construct 58-97), + strand, inserted alone and together into each background (the paper’s IME1/UME6 analysis); mean ± standard error over backgrounds, interaction = A+B − A − B + none per background.' }),
     h('div', { class: 'cf-row' }, 'A ', motifA, ' B ', motifB, source, h('label', {}, 'N ', count), h('label', {}, 'seed ', pairSeed), pair),
     h('div', { class: 'cf-row' }, h('label', {}, 'matrix over ', matrixIds), matrix, cancel, progress, pairStatus),
     pairError,
@@ -163,7 +166,7 @@ export function createMotifsPanel(app) {
       if (mine !== hitsTicket) return;
       hits = reply.result;
       hitsNote.textContent = `${hits.length} ${hits.length === 1 ? 'hit' : 'hits'} at p ≤ 1e-4 (FIMO’s defaults, both strands); “Ablate” ${mode.value === 'shuffle' ? 'shuffles' : 'replaces'} the hit.`;
-      const head = headerRow(['motif', 'name', 'strand', 'position', 'construct', 'score', 'p-value', 'matched', '']);
+      const head = headerRow(['motif', 'name', 'strand', 'region', 'construct', 'score', 'p-value', 'matched', '']);
       const rows = hits.map((hit, i) =>
         h('tr', { data: { index: i, motif: hit.motifId, start: hit.start } },
           h('td', { text: hit.motifId }),
@@ -188,7 +191,7 @@ export function createMotifsPanel(app) {
     hitsTimer = setTimeout(scanHits, 300);
   });
   const ablateHit = (start, end) => {
-    abPosition.value = String(start);
+    abPosition.value = `r${start}`;
     abLength.value = String(end - start + 1);
     ablate.click();
   };
@@ -242,7 +245,7 @@ export function createMotifsPanel(app) {
     }
   };
   const renderEdits = () => {
-    const head = headerRow(['edit', 'position', 'construct', 'bases written', 'reference', 'edited', 'Δ']);
+    const head = headerRow(['edit', 'region', 'construct', 'bases written', 'reference', 'edited', 'Δ']);
     const rows = editRows.map((r) =>
       h('tr', {},
         h('td', { text: r.label }),
@@ -260,7 +263,7 @@ export function createMotifsPanel(app) {
     const seq = need(editError);
     if (!seq) return;
     try {
-      const params = { sequence: seq, motif: motifId(motif, 'Motif'), site: site.value.trim() || null, strand: strand.value, position: intOf(position, 'Position', 1, 80), motifs: set.text };
+      const params = { sequence: seq, motif: motifId(motif, 'Motif'), site: site.value.trim() || null, strand: strand.value, position: regionPositionOf(position.value, 'Position'), motifs: set.text };
       runEdit(JOB.motifInsert, params, insert);
     } catch (err) {
       showMessage(editError, err.message);
@@ -272,7 +275,7 @@ export function createMotifsPanel(app) {
     try {
       const replace = mode.value === 'replace';
       if (replace && !replacement.value.trim()) throw new Error('Give the replacement bases (or choose shuffle).');
-      const params = { sequence: seq, position: intOf(abPosition, 'Ablate from', 1, 80), length: intOf(abLength, 'Length', 1, 80), replacement: replace ? replacement.value.trim() : null, seed: intOf(seed, 'Seed', 0) };
+      const params = { sequence: seq, position: regionPositionOf(abPosition.value, 'Ablate from'), length: intOf(abLength, 'Length', 1, 80), replacement: replace ? replacement.value.trim() : null, seed: intOf(seed, 'Seed', 0) };
       runEdit(JOB.motifAblate, params, ablate);
     } catch (err) {
       showMessage(editError, err.message);

@@ -50,9 +50,12 @@ export function createStatusPanel(app) {
     model.textContent = info.manifest?.name ?? 'Camformer';
     const gpu = info.backend === BACKEND.webgpu;
     const adapter = info.adapter && gpu ? ` · ${[info.adapter.vendor, info.adapter.architecture].filter(Boolean).join(' ')}` : '';
-    backend.textContent = gpu ? `WebGPU${adapter}` : 'CPU (WebAssembly)';
+    // A backend that 'auto' chose by timing says so, with the rates, on hover.
+    const timed = info.autoChoice ? ' · auto, timed' : '';
+    backend.textContent = `${gpu ? `WebGPU${adapter}` : 'CPU (WebAssembly)'}${timed}`;
     backend.dataset.backend = info.backend;
-    backend.title = info.note ? `CPU chosen: ${info.note}` : '';
+    const c = info.autoChoice;
+    backend.title = c ? `auto chose ${c.backend === BACKEND.webgpu ? 'WebGPU' : 'the CPU'} by timing on ${c.date}: WebGPU ${c.webgpuPerS} sequences/s, CPU ${c.cpuPerS}/s per worker x ${c.workers}` : info.note ? `CPU chosen: ${info.note}` : '';
     note.textContent = info.fallback ?? '';
     note.hidden = !info.fallback;
   });

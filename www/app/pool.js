@@ -20,9 +20,11 @@
 //               sequence; the result is the list of results in order.
 //   motifPair, motifMatrix over n backgrounds: tasks of backgrounds (random ones are drawn by
 //               each worker from its place in the seed's stream), merged in task order.
-//   anything else (one ISM, design, tiling, DREAM, ...) is one wasm call or a chain of them on
-//               one model: it runs whole on the least busy worker. In particular the ISM of one
-//               sequence is one wasm call and cannot be split without a different wasm API.
+//   ism of one sequence: its positions split into one contiguous share per worker (wasm `ism`
+//               with first/count); the matrices are joined column-wise in position order. This
+//               is the live-ISM latency, so it is split only when more than one worker is idle.
+//   anything else (design, tiling, DREAM, ...) is one wasm call or a chain of them on one
+//               model: it runs whole on the least busy worker.
 //
 // Progress of a split job is the sum over its tasks; cancel stops every task, and the job
 // rejects with a CancelledError whose `partial` holds what was computed (finished tasks and the
@@ -100,7 +102,8 @@ export class WorkerPool extends EventTarget {
     }
     if (type === JOB.init) return this.#orchestrate(() => this.#init(params, options));
     if (type === JOB.load) return this.#orchestrate(() => this.#load(params, options));
-    const plan = planFor(type, params, this.#members.length);
+    const idle = this.#members.filter((m) => m.outstanding === 0).length;
+    const plan = planFor(type, params, this.#members.length, idle);
     if (plan) return this.#split(type, plan, options);
     return this.#single(type, params, options, this.#leastBusy());
   }
@@ -150,7 +153,8 @@ export class WorkerPool extends EventTarget {
     // A new init (the app's fallback to the built-in model) starts the helpers again.
     for (const member of this.#members.splice(1)) member.client.terminate();
     const first = this.#members[0];
-    const reply = await this.#single(JOB.init, params, options, first).promise;
+    // The pool size goes along: 'auto' times WebGPU against that many CPU workers.
+    const reply = await this.#single(JOB.init, { ...params, poolSize: this.#wanted }, options, first).promise;
     first.memoryBytes = reply.memoryBytes ?? null;
     const wanted = reply.backend === BACKEND.webgpu ? 1 : this.#wanted;
     let note = null;
@@ -375,9 +379,10 @@ export class WorkerPool extends EventTarget {
  * partial) -> how much of the task is done, finish() -> final reply fields, partial() -> what a
  * cancelled job reports, describeError?(task, err)}.
  */
-function planFor(type, params, workers) {
+function planFor(type, params, workers, idle = workers) {
   if (type === JOB.predict && Array.isArray(params.sequences)) return predictPlan(params, workers);
   if ((type === JOB.ism || type === JOB.robustness || type === JOB.attribute) && Array.isArray(params.sequences)) return listPlan(params);
+  if (type === JOB.ism && typeof params.sequence === 'string' && idle > 1 && params.first === undefined) return ismPlan(params, idle);
   if (type === JOB.motifPair || type === JOB.motifMatrix) return backgroundsPlan(type, params, workers);
   return null;
 }
@@ -441,6 +446,49 @@ function listPlan(params) {
     // Unfinished sequences are null.
     partial: () => ({ result: results, done: results.filter((r) => r !== null).length, total: sequences.length }),
     describeError: (task, err) => Object.assign(new Error(`sequence ${task.index + 1} of ${sequences.length}: ${err.message}`), { fatal: err.fatal }),
+  };
+}
+
+/** Positions (0-based construct, [start, end)) an ISM mutates: the random region, or all 110. */
+function ismPositions(params) {
+  return params.allPositions ? [0, 110] : [17, 97];
+}
+
+/**
+ * One sequence's ISM in `workers` contiguous shares of its positions. Each worker computes the
+ * reference's activations again (cheap next to the mutants); the matrices ([4 x width],
+ * row-major) are joined column-wise. A cancelled ISM has no partial result.
+ */
+function ismPlan(params, workers) {
+  const [lo, hi] = ismPositions(params);
+  const shares = Math.min(workers, Math.floor((hi - lo) / 10));
+  const tasks = [];
+  for (let k = 0; k < shares; k++) {
+    const first = lo + Math.floor(((hi - lo) * k) / shares);
+    const end = lo + Math.floor(((hi - lo) * (k + 1)) / shares);
+    tasks.push({ size: end - first, params: { ...params, first, count: end - first } });
+  }
+  const results = tasks.map(() => null);
+  return {
+    total: hi - lo,
+    unit: UNIT.positions,
+    tasks,
+    onResult(task, reply) {
+      results[task.index] = reply.result;
+    },
+    onPartial: () => 0,
+    finish() {
+      const width = hi - lo;
+      const matrix = new Array(4 * width);
+      for (const r of results) {
+        for (let row = 0; row < 4; row++) {
+          for (let j = 0; j < r.width; j++) matrix[row * width + (r.start - lo) + j] = r.matrix[row * r.width + j];
+        }
+      }
+      const first = results[0];
+      return { result: { construct: first.construct, reference: first.reference, start: lo, width, matrix } };
+    },
+    partial: () => ({ result: null, done: 0, total: hi - lo }),
   };
 }
 

@@ -90,14 +90,16 @@
  * |             |                                                         |   model's fetched bytes)                     |
  * | load        | model: ModelSource (the backend stays)                  | status 'ready', ...ModelInfo, timings        |
  * | info        | -                                                       | ...ModelInfo                                 |
- * | parse       | text (FASTA / one per line / seq<TAB>value)             | {records, rejected} (wasm parseRecords)      |
+ * | parse       | text (FASTA / one per line / TSV or CSV table)          | {records, rejected, layout} (parseRecords)   |
  * | predict     | sequences: string[], chunkSize? (default: sized ~0.3 s),| Float32Array (transferred), in order;        |
  * |             |   offset? (where they start in the caller's list: error | done; progress {done, total} in sequences    |
  * |             |   messages number sequences from it)                    |                                              |
- * | ism         | sequence, allPositions, method? ('fast'|'naive')        | {construct, reference, start, width, matrix} |
+ * | ism         | sequence, allPositions, method? ('fast'|'naive'),       | {construct, reference, start, width, matrix} |
+ * |             |   first?, count? (0-based construct positions: a share) |   (the share's columns with first/count)     |
  * | robustness  | sequence, threshold (0.1), allPositions                 | {reference, mutants, threshold, ...}         |
- * | variants    | reference, text (one variant set per line)              | [{line, label, reference, alternative,       |
- * |             |                                                         |   delta}]; a bad line: an error naming it    |
+ * | variants    | reference, text (one variant set per line)              | {effects: [{line, label, reference,          |
+ * |             |                                                         |   alternative, delta, flankEdit}], rejected: |
+ * |             |                                                         |   [{line, text, message}]}                   |
  * | design      | sequence, goal ('maximize'|'minimize'), maxEdits,       | {finished, steps, maxEdits, trajectory};     |
  * |             |   beamWidth, frozen: random-region positions            |   progress {done, total, unit: steps, design}|
  * | motifList   | motifs: MEME text | null (null: the shipped set)        | [{index, id, altId, width, consensus}]       |
@@ -116,6 +118,8 @@
  * |             |                                                         |   perPosition, activation, scale, construct} |
  * | dream       | predictions, measured: File|string, pairs: {subset:     | {alignment, predictions, measured, public,   |
  * |             |   File|string}, pairRule|null (files read in the worker)|   private, published}; loading stages        |
+ * | dreamPredicted | indices: number[] (DREAM test indices), predictions: | {predicted, publicRows, complete,         |
+ * |             |   number[] (the app's, in the same order)               |   pearsonScore, spearmanScore, subsets}      |
  *
  * A `sequence` is an 80-bp random region or a 110-bp construct (107-113 bp accepted); positions
  * are 1-based. Progress replies are marked above; the other jobs send none.
@@ -152,6 +156,7 @@ export const JOB = Object.freeze({
   attribute: 'attribute',
   // dream
   dream: 'dream',
+  dreamPredicted: 'dreamPredicted',
 });
 
 /** The `type` of the one control message, `{type: CANCEL, target: id}`; not a job. */
@@ -172,7 +177,7 @@ export const STATUS = Object.freeze({
 });
 
 /** The `unit` of progress replies. */
-export const UNIT = Object.freeze({ sequences: 'sequences', steps: 'steps', backgrounds: 'backgrounds' });
+export const UNIT = Object.freeze({ sequences: 'sequences', steps: 'steps', backgrounds: 'backgrounds', positions: 'positions' });
 
 /** The `kind` of a ModelSource. */
 export const SOURCE = Object.freeze({ default: 'default', bytes: 'bytes', url: 'url' });

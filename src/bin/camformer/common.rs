@@ -31,7 +31,7 @@ pub struct ModelArgs {
 
 #[derive(Args)]
 pub struct IoArgs {
-    /// Input sequences (FASTA, one per line, or seq<TAB>value TSV); '-' for standard input.
+    /// Input sequences (FASTA, one per line, or a TSV/CSV table); '-' for standard input.
     #[arg(long)]
     pub input: PathBuf,
     /// Output TSV; '-' for standard output.

@@ -4,10 +4,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use camformer::analysis::design::{self, DesignConfig, Goal};
 use camformer::input::records::RecordReader;
-use camformer::input::sequence::{RANDOM_LEN, RANDOM_START};
 
 use crate::common::{ModelArgs, open_input, open_output, tsv_escape};
 
@@ -28,7 +27,8 @@ pub struct DesignArgs {
     /// Sequences kept per step (1 = greedy search).
     #[arg(long, default_value_t = 1)]
     beam: usize,
-    /// Positions of the 80-bp random region (1-80) that must not change, e.g. `1-10,42`.
+    /// Positions that must not change: construct positions in the random region (18-97) or
+    /// random-region positions with an r, e.g. `18-27,59` or `r1-r10,r42`.
     #[arg(long, default_value = "")]
     frozen: String,
     /// Output TSV (the trajectory of each sequence); '-' for standard output.
@@ -36,27 +36,10 @@ pub struct DesignArgs {
     output: PathBuf,
 }
 
-/// `1-10,42` -> 0-based construct positions.
+/// `18-27,59` or `r1-r10,r42` -> 0-based construct positions (the design checks that they are
+/// in the random region, naming the first that is not).
 fn parse_frozen(text: &str) -> Result<Vec<usize>> {
-    let mut out = Vec::new();
-    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (a, b) = part.split_once('-').unwrap_or((part, part));
-        let parse = |s: &str| -> Result<usize> {
-            let v: usize = s
-                .trim()
-                .parse()
-                .with_context(|| format!("--frozen: '{s}' is not a position"))?;
-            anyhow::ensure!(
-                (1..=RANDOM_LEN).contains(&v),
-                "--frozen: position {v} is outside the random region (1-{RANDOM_LEN})"
-            );
-            Ok(v)
-        };
-        let (a, b) = (parse(a)?, parse(b)?);
-        anyhow::ensure!(a <= b, "--frozen: range {part} is reversed");
-        out.extend((a..=b).map(|p| p - 1 + RANDOM_START));
-    }
-    Ok(out)
+    camformer::input::positions::parse_list(text).map_err(|e| anyhow::anyhow!("--frozen: {e}"))
 }
 
 /// Runs `camformer design`.

@@ -1,6 +1,6 @@
 //! `camformer`: predict expression and run in-silico mutagenesis from the command line.
 //!
-//! Input files may be FASTA, one sequence per line, or `seq<TAB>value` TSV (see
+//! Input files may be FASTA, one sequence per line, or a TSV/CSV table (see
 //! `camformer::input::records`); `-` reads standard input / writes standard output. Rejected
 //! records are reported on standard error and as rows marked `error` in `predict` output; the
 //! rest are still predicted.

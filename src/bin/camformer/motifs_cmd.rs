@@ -1,8 +1,10 @@
 //! `camformer motifs`: motif scanning (computed as FIMO does) and motif what-if analyses
 //! (insert, ablate, tile, pair, matrix).
 //!
-//! Positions in what-if output are 1-based in the 80-bp random region (construct positions
-//! 18-97); `scan` reports positions on the input sequence as given.
+//! Positions given as arguments follow the project's one convention
+//! (`camformer::input::positions`: construct 18-97 or `r1`-`r80`). Positions in what-if output
+//! are 1-based in the 80-bp random region (the column names say `position`; construct =
+//! position + 17); `scan` reports positions on the input sequence as given.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -20,6 +22,11 @@ use clap::{Args, Subcommand};
 use indicatif::ProgressBar;
 
 use crate::common::{IoArgs, ModelArgs, Tally, open_input, open_output, progress, tsv_escape};
+
+/// A position argument in the random region (`47` or `r30`), as a 1-based region position.
+fn region_position(text: &str) -> Result<usize, String> {
+    camformer::input::positions::parse_in_region(text)
+}
 
 #[derive(Subcommand)]
 pub enum MotifsCommand {
@@ -50,8 +57,9 @@ pub enum MotifsCommand {
         /// Strand the site reads on: + or - (its reverse complement is written).
         #[arg(long, default_value = "+", allow_hyphen_values = true)]
         strand: Strand,
-        /// 1-based position in the 80-bp random region of the site's first base.
-        #[arg(long)]
+        /// Position of the site's first base: a construct position in the random region
+        /// (18-97) or a random-region position with an r (r1-r80), as everywhere.
+        #[arg(long, value_parser = region_position)]
         position: usize,
     },
     /// Destroy every motif hit in each sequence's random region and predict the change.
@@ -109,8 +117,8 @@ pub enum MotifsCommand {
         /// Strand of A: + or -.
         #[arg(long, default_value = "+", allow_hyphen_values = true)]
         strand_a: Strand,
-        /// 1-based random-region position of A (default: centred in positions 1-40).
-        #[arg(long)]
+        /// Position of A: construct 18-97 or r1-r80 (default: centred in r1-r40).
+        #[arg(long, value_parser = region_position)]
         position_a: Option<usize>,
         /// Motif B: id (e.g. MA0412.3) or name.
         #[arg(long)]
@@ -121,8 +129,8 @@ pub enum MotifsCommand {
         /// Strand of B: + or -.
         #[arg(long, default_value = "+", allow_hyphen_values = true)]
         strand_b: Strand,
-        /// 1-based random-region position of B (default: centred in positions 41-80).
-        #[arg(long)]
+        /// Position of B: construct 18-97 or r1-r80 (default: centred in r41-r80).
+        #[arg(long, value_parser = region_position)]
         position_b: Option<usize>,
         #[command(flatten)]
         backgrounds: BackgroundArgs,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use camformer::Predictor;
 use camformer::RecordError;
-use camformer::input::records::{Format, Prepared, RecordReader};
+use camformer::input::records::{Prepared, RecordReader};
 
 use crate::common::{IoArgs, ModelArgs, Tally, open_input, open_output, progress, tsv_escape};
 
@@ -90,8 +90,8 @@ pub fn predict(model: &ModelArgs, io: &IoArgs, strict: bool) -> Result<ExitCode>
     while let Some(item) = reader.next() {
         let item = item?;
         if !header_written {
-            // The format (and so whether there are measured values) is known after one record.
-            w.with_measured = reader.format() == Some(Format::Tsv);
+            // The columns (and so whether there are measured values) are known after one record.
+            w.with_measured = reader.layout().columns.is_some_and(|c| c.value.is_some());
             w.header()?;
             header_written = true;
         }

@@ -19,16 +19,19 @@ use crate::common::{IoArgs, ModelArgs, Tally, open_input, open_output, progress,
 pub struct VariantsArgs {
     #[command(flatten)]
     model: ModelArgs,
-    /// The reference sequence (80-bp random region or 110-bp construct); variant positions are
-    /// 1-based on it as given.
+    /// The reference sequence (80-bp random region or 110-bp construct).
     #[arg(long, conflicts_with = "reference_file")]
     reference: Option<String>,
     /// A file whose first record (FASTA, line or TSV) is the reference.
     #[arg(long)]
     reference_file: Option<PathBuf>,
-    /// Variants, one set per line: `pos ref alt` triples (several per line are applied
-    /// together, e.g. `12 A G, 40 C T` or `12A>G 40C>T`), or a reference and an alternative
-    /// sequence separated by whitespace. `-` reads standard input.
+    /// Variants, one set per line: `pos ref alt` triples with 1-based construct positions
+    /// (1-110; the random region is 18-97) or random-region positions written `r1`-`r80`
+    /// (several per line are applied together, e.g. `89 A G, r40 C T` or `89A>G 57C>T`), or a
+    /// reference and an alternative sequence separated by whitespace. Bad lines are reported
+    /// on standard error and as `error` rows; the others are evaluated. Edits of a constant
+    /// flank are evaluated and marked `flank edit`. The exit status is 3 when a line was
+    /// rejected. `-` reads standard input.
     #[arg(long)]
     variants: PathBuf,
     /// Output TSV; '-' for standard output.
@@ -50,29 +53,66 @@ pub fn variants(args: &VariantsArgs) -> Result<ExitCode> {
     };
     let mut text = String::new();
     open_input(&args.variants)?.read_to_string(&mut text)?;
-    let list = variants::parse(&reference, &text)?;
+    let parsed = variants::parse(&reference, &text)?;
+    for e in &parsed.rejected {
+        eprintln!("camformer: {e}");
+    }
     let predictor = args.model.load()?;
-    let predictions = predictor.predict(&variants::batch(&list))?;
-    let effects = variants::effects(list, &predictions)?;
+    let predictions = predictor.predict(&variants::batch(&parsed.variants))?;
+    let effects = variants::effects(parsed.variants, &predictions)?;
     let mut out = open_output(&args.output)?;
     writeln!(
         out,
-        "line\tvariant\treference_prediction\talternative_prediction\tdelta"
+        "line\tvariant\treference_prediction\talternative_prediction\tdelta\tnote"
     )?;
+    // Rows in line order, the rejected ones in place with their message.
+    let mut rejected = parsed.rejected.iter().peekable();
     for e in &effects {
+        while let Some(bad) = rejected.next_if(|bad| bad.line < e.variant.line) {
+            write_rejected(&mut out, bad)?;
+        }
         writeln!(
             out,
-            "{}\t{}\t{:.6}\t{:.6}\t{:.6}",
+            "{}\t{}\t{:.6}\t{:.6}\t{:.6}\t{}",
             e.variant.line,
             e.variant.label,
             e.reference,
             e.alternative,
-            e.delta()
+            e.delta(),
+            if e.variant.flank_edit {
+                "flank edit"
+            } else {
+                ""
+            }
         )?;
     }
+    for bad in rejected {
+        write_rejected(&mut out, bad)?;
+    }
     out.flush()?;
-    eprintln!("camformer: {} variants evaluated", effects.len());
-    Ok(ExitCode::SUCCESS)
+    eprintln!(
+        "camformer: {} variants evaluated, {} lines rejected",
+        effects.len(),
+        parsed.rejected.len()
+    );
+    Ok(if parsed.rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        // As `predict --strict`: the output holds every line, but not every line was read.
+        ExitCode::from(3)
+    })
+}
+
+/// A rejected variants line as an output row.
+fn write_rejected(out: &mut impl Write, bad: &variants::LineError) -> Result<()> {
+    writeln!(
+        out,
+        "{}\t{}\t\t\t\terror: {}",
+        bad.line,
+        tsv_escape(&bad.text),
+        tsv_escape(&bad.message)
+    )?;
+    Ok(())
 }
 
 /// Arguments of `camformer robustness`.

@@ -1,4 +1,4 @@
-//! The sequence reader (FASTA, TSV, one sequence per line): arbitrary text and bytes, and
+//! The sequence reader (FASTA, TSV, CSV, one sequence per line): arbitrary text and bytes, and
 //! generated files with random damage whose records an independent model of the format counts
 //! and judges.
 
@@ -28,6 +28,7 @@ const SEQ_ALPHABET: &[&str] = &[
     "\r\n",
     "\r",
     "\t",
+    ",",
     " ",
     "X",
     "U",
@@ -36,12 +37,14 @@ const SEQ_ALPHABET: &[&str] = &[
     "expr",
     "1.5",
     "NaN",
+    "NA",
     "idx",
+    "promoter",
     "\u{feff}",
     "é",
 ];
 
-/// Which of the three formats a text is read as, from its first non-blank line (the
+/// Which of the four formats a text is read as, from its first non-blank line (the
 /// documented rule, written out independently of the reader).
 fn format_of(text: &str) -> Option<Format> {
     let first = text.split('\n').map(str::trim).find(|l| !l.is_empty())?;
@@ -49,31 +52,39 @@ fn format_of(text: &str) -> Option<Format> {
         Format::Fasta
     } else if first.contains('\t') {
         Format::Tsv
+    } else if first.contains(',') {
+        Format::Csv
     } else {
         Format::Lines
     })
 }
 
-/// Whether a TSV line is a header: a field named `seq` or `sequence`.
-fn is_header(line: &str) -> bool {
-    line.split('\t')
-        .any(|f| f.trim().eq_ignore_ascii_case("seq") || f.trim().eq_ignore_ascii_case("sequence"))
+/// Whether the first line of a table is a header (the documented rule): a field contains
+/// `seq` or `promoter`, or is `dna`, ignoring case. Quotes are not modelled: texts with a `"`
+/// in a CSV first line are left out of the count check (quoting has its own unit tests).
+fn is_header(line: &str, delimiter: char) -> bool {
+    line.split(delimiter).any(|f| {
+        let f = f.trim().to_lowercase();
+        f.contains("seq") || f.contains("promoter") || f == "dna"
+    })
 }
 
-/// How many records a text holds, counted from its lines alone: FASTA headers, TSV lines
-/// (less a header), or non-blank lines.
-fn expected_records(text: &str) -> usize {
+/// How many records a text holds, counted from its lines alone: FASTA headers, table lines
+/// (less a header), or non-blank lines; `None` for a CSV whose first line has quotes.
+fn expected_records(text: &str) -> Option<usize> {
     let lines: Vec<&str> = text
         .split('\n')
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
-    match format_of(text) {
+    Some(match format_of(text) {
         None => 0,
         Some(Format::Fasta) => lines.iter().filter(|l| l.starts_with('>')).count(),
         Some(Format::Lines) => lines.len(),
-        Some(Format::Tsv) => lines.len() - usize::from(is_header(lines[0])),
-    }
+        Some(Format::Tsv) => lines.len() - usize::from(is_header(lines[0], '\t')),
+        Some(Format::Csv) if lines[0].contains('"') => return None,
+        Some(Format::Csv) => lines.len() - usize::from(is_header(lines[0], ',')),
+    })
 }
 
 /// What checking a sequence must give, written from the rules in the docs (any case; at most
@@ -223,7 +234,9 @@ proptest! {
         text in prop_oneof![any::<String>(), text_from(SEQ_ALPHABET, 400)]
     ) {
         let read = read_and_check(&text);
-        prop_assert_eq!(read.len(), expected_records(&text));
+        if let Some(n) = expected_records(&text) {
+            prop_assert_eq!(read.len(), n);
+        }
     }
 
     /// Any bytes (files are read as bytes): invalid UTF-8 ends reading with an I/O error naming
@@ -257,7 +270,9 @@ proptest! {
         match std::str::from_utf8(&bytes) {
             Ok(text) => {
                 prop_assert_eq!(io_error, None);
-                prop_assert_eq!(n, expected_records(text));
+                if let Some(expected) = expected_records(text) {
+                    prop_assert_eq!(n, expected);
+                }
             }
             Err(_) => {
                 let e = io_error.expect("invalid UTF-8 is an error");
@@ -542,8 +557,8 @@ proptest! {
         check_against(&text, &expected)?;
     }
 
-    /// TSV with and without a header, columns in any order, names, values, junk values and
-    /// damaged sequences.
+    /// TSV with and without a header, columns in any order, names, values, missing and junk
+    /// values and damaged sequences.
     #[test]
     fn tsv_records_are_each_accepted_or_rejected(
         layout in tsv_layout(),
@@ -619,7 +634,10 @@ proptest! {
                 .filter(|s| !s.is_empty())
                 .map_or(format!("seq_{number}"), |s| s.to_string());
             let seq = seen.get(seq_col).copied().unwrap_or("");
-            let value = value_col.and_then(|c| seen.get(c)).filter(|s| !s.is_empty());
+            // Empty, NA, N/A and NaN are missing values.
+            let value = value_col
+                .and_then(|c| seen.get(c))
+                .filter(|s| !s.is_empty() && !["na", "n/a", "nan"].contains(&s.to_lowercase().as_str()));
             let outcome = if seq.is_empty() {
                 Err(RecordProblem::Malformed { reason: format!("no sequence in column {}", seq_col + 1) })
             } else {

@@ -1,12 +1,11 @@
 //! The variants parser: arbitrary text, and generated variant lists (`pos ref alt` triples,
 //! `12A>G`, sequence pairs, comments, blank lines) with one or more damaged lines.
 //!
-//! The parser returns the variants or the error of the first bad line (the browser and the
-//! CLI show that one and stop), so a list with bad lines must fail naming the first of them,
-//! and a list without must give one variant per line that holds any.
+//! The parser returns one variant per good line holding one and one error per bad line (the
+//! browser and the CLI report every bad line and evaluate the rest), each naming its line.
 
 use camformer::analysis::variants::parse;
-use camformer::input::sequence::{RANDOM_LEN, RANDOM_START, prepare};
+use camformer::input::sequence::{CONSTRUCT_LEN, Construct, RANDOM_LEN, RANDOM_START, prepare};
 use proptest::prelude::*;
 
 use super::{config, text_from};
@@ -35,6 +34,9 @@ const VARIANT_ALPHABET: &[&str] = &[
     ">",
     "A>G",
     "12A>G",
+    "r",
+    "r12",
+    "R80",
     "ACGTACGTACGTACGTACGT",
     "-",
     "99999999999999999999",
@@ -58,6 +60,8 @@ enum Line {
     Triples {
         picks: Vec<(prop::sample::Index, usize)>,
         compact: bool,
+        /// Write positions in the random region as `r<region position>`.
+        region_form: bool,
         sep: &'static str,
         lower: bool,
         comment: bool,
@@ -104,13 +108,15 @@ fn line() -> impl Strategy<Value = Line> {
         6 => (
             proptest::collection::vec((any::<prop::sample::Index>(), 0usize..3), 1..4),
             any::<bool>(),
+            any::<bool>(),
             proptest::sample::select(&[" ", ", ", ";", "\t", " , "][..]),
             any::<bool>(),
             any::<bool>(),
         )
-            .prop_map(|(picks, compact, sep, lower, comment)| Line::Triples {
+            .prop_map(|(picks, compact, region_form, sep, lower, comment)| Line::Triples {
                 picks,
                 compact,
+                region_form,
                 sep,
                 lower,
                 comment
@@ -127,29 +133,30 @@ fn other_base(b: u8, k: usize) -> u8 {
     others[k % 3]
 }
 
-/// Writes `lines` against `reference`; returns the text, the 1-based number of the first bad
-/// line, and for each good line holding a variant its number and the construct positions and
-/// bases it changes (`None` for a pair).
+/// Writes `lines` against `reference` (whose construct is `construct`); returns the text, the
+/// 1-based numbers of the bad lines, and for each good line holding a variant its number and
+/// the construct positions and bases it changes (`None` for a pair).
 #[allow(clippy::type_complexity)]
 fn write(
     reference: &str,
+    construct: &Construct,
     lines: &[Line],
-) -> (
-    String,
-    Option<usize>,
-    Vec<(usize, Option<Vec<(usize, u8)>>)>,
-) {
+) -> (String, Vec<usize>, Vec<(usize, Option<Vec<(usize, u8)>>)>) {
     let up = reference.to_ascii_uppercase();
-    let bases = up.as_bytes();
-    let shift = if bases.len() == RANDOM_LEN {
-        RANDOM_START
-    } else {
-        0
+    let bases = construct.bases();
+    // Positions with a real base (a 107-109 bp reference is padded with N, which no variant
+    // can name as its reference base).
+    let real: Vec<usize> = (0..CONSTRUCT_LEN).filter(|&p| bases[p] != b'N').collect();
+    // How a 0-based construct position is written: `89`, or `r72` in the random region.
+    let written = |p: usize, region_form: bool| {
+        if region_form && (RANDOM_START..RANDOM_START + RANDOM_LEN).contains(&p) {
+            format!("r{}", p - RANDOM_START + 1)
+        } else {
+            format!("{}", p + 1)
+        }
     };
-    // Positions (1-based on the reference) that can be changed: inside the 110-bp construct.
-    let usable = bases.len().min(110 - shift);
     let mut text = String::new();
-    let mut first_bad = None;
+    let mut bad = Vec::new();
     let mut good = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         let n = i + 1;
@@ -157,22 +164,21 @@ fn write(
             Line::Triples {
                 picks,
                 compact,
+                region_form,
                 sep,
                 lower,
                 comment,
             } => {
-                let mut positions: Vec<usize> =
-                    picks.iter().map(|(p, _)| p.index(usable) + 1).collect();
-                positions.dedup();
                 let mut seen = Vec::new();
                 let mut parts = Vec::new();
                 let mut changes = Vec::new();
-                for (&pos, (_, k)) in positions.iter().zip(picks) {
+                for (p, k) in picks {
+                    let pos = real[p.index(real.len())];
                     if seen.contains(&pos) {
                         continue;
                     }
                     seen.push(pos);
-                    let r = bases[pos - 1];
+                    let r = bases[pos];
                     let a = other_base(r, *k);
                     let (rc, ac) = if *lower {
                         (
@@ -182,12 +188,13 @@ fn write(
                     } else {
                         (r as char, a as char)
                     };
+                    let at = written(pos, *region_form);
                     parts.push(if *compact {
-                        format!("{pos}{rc}>{ac}")
+                        format!("{at}{rc}>{ac}")
                     } else {
-                        format!("{pos} {rc} {ac}")
+                        format!("{at} {rc} {ac}")
                     });
-                    changes.push((pos - 1 + shift, a));
+                    changes.push((pos, a));
                 }
                 good.push((n, Some(changes)));
                 let mut s = parts.join(sep);
@@ -197,7 +204,7 @@ fn write(
                 s
             }
             Line::Pair { changes } => {
-                let mut alt = bases.to_vec();
+                let mut alt = up.as_bytes().to_vec();
                 for c in changes {
                     let p = c.index(alt.len());
                     alt[p] = other_base(alt[p], p);
@@ -207,18 +214,22 @@ fn write(
             }
             Line::Blank(s) => s.to_string(),
             Line::Bad(d, idx) => {
-                first_bad.get_or_insert(n);
-                let pos = idx.index(usable) + 1;
-                let r = bases[pos - 1] as char;
-                let a = other_base(bases[pos - 1], 0) as char;
+                bad.push(n);
+                let p = real[idx.index(real.len())];
+                let pos = p + 1;
+                let r = bases[p] as char;
+                let a = other_base(bases[p], 0) as char;
                 match d {
                     Damage::WrongReference => format!("{pos} {a} {r}"),
                     Damage::PositionZero => format!("0 {r} {a}"),
-                    Damage::PositionPastEnd => format!("{} A C", bases.len() + 1 + idx.index(5)),
+                    Damage::PositionPastEnd => match idx.index(2) {
+                        0 => format!("{} A C", CONSTRUCT_LEN + 1 + idx.index(5)),
+                        _ => format!("r{} A C", RANDOM_LEN + 1 + idx.index(5)),
+                    },
                     Damage::NotANumber => format!("p{pos} {r} {a}"),
                     Damage::SameBase => format!("{pos} {r} {r}"),
                     Damage::BadBase => format!("{pos} {r} X"),
-                    Damage::Twice => format!("{pos} {r} {a}, {pos}{r}>{a}"),
+                    Damage::Twice => format!("{pos} {r} {a}, {}{r}>{a}", written(p, true)),
                     Damage::TwoTokens => format!("{pos} {r}"),
                     Damage::FourTokens => format!("{pos} {r} {a} {pos}"),
                     Damage::BadPair => format!("{up} {}X", &up[1..]),
@@ -228,7 +239,7 @@ fn write(
         text.push_str(&content);
         text.push('\n');
     }
-    (text, first_bad, good)
+    (text, bad, good)
 }
 
 proptest! {
@@ -242,54 +253,60 @@ proptest! {
         text in prop_oneof![any::<String>(), text_from(VARIANT_ALPHABET, 200)],
     ) {
         match parse(&reference, &text) {
-            Ok(list) => {
+            Ok(parsed) => {
                 let n_lines = text.lines().count();
-                prop_assert!(list.windows(2).all(|w| w[0].line < w[1].line));
-                prop_assert!(list.iter().all(|v| v.line >= 1 && v.line <= n_lines));
+                let lines: Vec<usize> = parsed.variants.iter().map(|v| v.line).collect();
+                let bad: Vec<usize> = parsed.rejected.iter().map(|e| e.line).collect();
+                prop_assert!(lines.windows(2).all(|w| w[0] < w[1]));
+                prop_assert!(bad.windows(2).all(|w| w[0] < w[1]));
+                prop_assert!(lines.iter().chain(&bad).all(|&n| n >= 1 && n <= n_lines));
+                prop_assert!(lines.iter().all(|n| !bad.contains(n)));
+                for e in &parsed.rejected {
+                    let msg = e.to_string();
+                    prop_assert!(msg.starts_with(&format!("variants line {} (", e.line)), "{}", msg);
+                }
             }
             Err(e) => {
                 let msg = e.to_string();
-                prop_assert!(msg.starts_with("reference sequence: ") || msg.starts_with("variants line "), "{}", msg);
+                prop_assert!(msg.starts_with("reference sequence: "), "{}", msg);
             }
         }
     }
 
-    /// Generated lists: one variant per line holding one, applied where the line says; a list
-    /// with a bad line is an error naming the first bad line.
+    /// Generated lists: one variant per good line holding one, applied where the line says,
+    /// and one error per bad line, naming it.
     #[test]
     fn generated_lists_parse_line_by_line(
         reference in reference(),
         lines in proptest::collection::vec(line(), 1..12),
     ) {
-        let (text, first_bad, good) = write(&reference, &lines);
         let ref_construct = prepare(&reference).unwrap().0;
-        match (parse(&reference, &text), first_bad) {
-            (Ok(list), None) => {
-                prop_assert_eq!(list.len(), good.len());
-                for (v, (n, changes)) in list.iter().zip(&good) {
-                    prop_assert_eq!(v.line, *n);
-                    match changes {
-                        Some(changes) => {
-                            prop_assert_eq!(v.reference, ref_construct);
-                            let mut want = *ref_construct.bases();
-                            for &(p, b) in changes {
-                                want[p] = b;
-                            }
-                            prop_assert_eq!(v.alternative.bases(), &want);
-                            prop_assert_eq!(v.label.split(',').count(), changes.len());
-                        }
-                        None => prop_assert_eq!(v.label.as_str(), "pair"),
+        let (text, bad, good) = write(&reference, &ref_construct, &lines);
+        let parsed = parse(&reference, &text).unwrap();
+        let rejected: Vec<usize> = parsed.rejected.iter().map(|e| e.line).collect();
+        prop_assert_eq!(&rejected, &bad, "{}", text);
+        for e in &parsed.rejected {
+            let msg = e.to_string();
+            prop_assert!(msg.starts_with(&format!("variants line {} (", e.line)), "{}", msg);
+        }
+        prop_assert_eq!(parsed.variants.len(), good.len());
+        for (v, (n, changes)) in parsed.variants.iter().zip(&good) {
+            prop_assert_eq!(v.line, *n);
+            match changes {
+                Some(changes) => {
+                    prop_assert_eq!(v.reference, ref_construct);
+                    let mut want = *ref_construct.bases();
+                    for &(p, b) in changes {
+                        want[p] = b;
                     }
+                    prop_assert_eq!(v.alternative.bases(), &want);
+                    prop_assert_eq!(v.label.split(',').count(), changes.len());
+                    let flank = changes
+                        .iter()
+                        .any(|&(p, _)| !(RANDOM_START..RANDOM_START + RANDOM_LEN).contains(&p));
+                    prop_assert_eq!(v.flank_edit, flank);
                 }
-            }
-            (Err(e), Some(n)) => {
-                let msg = e.to_string();
-                prop_assert!(msg.starts_with(&format!("variants line {n} (")), "line {}: {}\n{}", n, msg, text);
-            }
-            (got, want) => {
-                return Err(TestCaseError::fail(format!(
-                    "expected first bad line {want:?}, got {got:?}\n{text}"
-                )));
+                None => prop_assert_eq!(v.label.as_str(), "pair"),
             }
         }
     }

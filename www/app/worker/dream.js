@@ -28,3 +28,14 @@ export async function dream(job, ctx) {
   const result = state.glue.dreamScore(predictions, measured, pairs, job.pairRule || null);
   return { result, elapsedMs: performance.now() - t0 };
 }
+
+/**
+ * JOB.dreamPredicted: {indices, predictions}: predictions the app made, named by DREAM test
+ * index, scored on the public-leaderboard rows among them (wasm `dreamScorePredicted`).
+ */
+export function dreamPredicted(job) {
+  requireWasm();
+  const t0 = performance.now();
+  const result = state.glue.dreamScorePredicted(Uint32Array.from(job.indices ?? []), Float64Array.from(job.predictions ?? []));
+  return { result, elapsedMs: performance.now() - t0 };
+}

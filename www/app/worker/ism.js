@@ -4,9 +4,13 @@
 import { modelCall } from './model.js';
 import { state } from './runtime.js';
 
-/** JOB.ism: in-silico mutagenesis of {sequence, allPositions, method}. */
+/**
+ * JOB.ism: in-silico mutagenesis of {sequence, allPositions, method}; with {first, count} (0-based
+ * construct positions) only that share of the positions (the pool splits one ISM this way).
+ */
 export function ism(job, ctx) {
-  return modelCall(ctx, () => state.model.ism(job.sequence, Boolean(job.allPositions), job.method ?? undefined));
+  const share = Number.isInteger(job.first) && Number.isInteger(job.count);
+  return modelCall(ctx, () => state.model.ism(job.sequence, Boolean(job.allPositions), job.method ?? undefined, share ? job.first : undefined, share ? job.count : undefined));
 }
 
 /** JOB.robustness: mutational robustness of {sequence, threshold, allPositions} from its fast ISM. */

@@ -19,14 +19,26 @@ export async function init(job, ctx) {
   state.gpuMissing = job.gpuMissing ?? null;
   if (!state.modules?.cpu) throw new Error('init: no CPU wasm module given');
   ctx.loading('choosing a backend');
-  const choice = await chooseBackend(job.backend ?? BACKEND.auto);
+  const choice = await chooseBackend(job.backend ?? BACKEND.auto, job.autoMemory ?? null, job.autoProbe === 'always');
   state.adapter = choice.adapter ?? null;
   state.note = choice.note ?? null;
+  state.autoChoice = choice.remembered ?? null;
   const t1 = performance.now();
   state.wasmMs = 0;
   await loadModel(job.model ?? { kind: SOURCE.default }, choice.backend, choice.reason ?? null, ctx);
   const wasmMs = state.wasmMs;
-  return { status: STATUS.ready, ...modelInfo(), ...forThePool(job.model), timings: { wasmMs, modelMs: performance.now() - t1 - wasmMs } };
+  let probeMs = 0;
+  if (choice.probe && state.backend === BACKEND.webgpu) {
+    const t2 = performance.now();
+    await probeAuto(ctx, choice.key, Math.max(1, Number(job.poolSize) || 1));
+    probeMs = performance.now() - t2;
+  }
+  return {
+    status: STATUS.ready,
+    ...modelInfo(),
+    ...forThePool(job.model),
+    timings: { wasmMs, modelMs: performance.now() - t1 - wasmMs - probeMs, probeMs },
+  };
 }
 
 /** JOB.load: replaces the model, keeping the backend: {model: ModelSource}. */
@@ -100,6 +112,7 @@ function modelInfo() {
     fallback: state.fallback,
     adapter: state.adapter,
     note: state.note,
+    autoChoice: state.autoChoice,
     manifest: model.manifest,
     parameterCount: model.parameterCount,
     // This worker's wasm linear memory (the model, its buffers, the heap): what one more worker
@@ -202,12 +215,78 @@ function decodeBase64(text) {
   return bytes;
 }
 
+/** Random 80-bp regions (fixed seed) that the auto choice times both backends on. */
+function probeSequences(n) {
+  let x = 2022;
+  const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
+  return Array.from({ length: n }, () => Array.from({ length: 80 }, () => 'ACGT'[next() >>> 30]).join(''));
+}
+
+/**
+ * Sequences per second of `model`: one small warm-up call (pipelines, buffers), then batches
+ * that double from 8 to 128 sequences while a batch takes under 250 ms, until about a second
+ * has passed (at least one batch: a slow software adapter is measured on 8 sequences).
+ */
+async function throughput(model, sequences) {
+  await model.predict(sequences.slice(0, 2));
+  let size = 8;
+  let done = 0;
+  const t0 = performance.now();
+  for (;;) {
+    const t = performance.now();
+    await model.predict(sequences.slice(0, size));
+    done += size;
+    const now = performance.now();
+    if (now - t0 > 1000) break;
+    if (now - t < 250 && size < sequences.length) size *= 2;
+  }
+  return done / ((performance.now() - t0) / 1000);
+}
+
+/**
+ * 'auto' on a WebGPU adapter: times the WebGPU model against the CPU module in this worker
+ * (times the CPU workers the pool would run, which compute side by side) and keeps the faster.
+ * The page keeps the measured choice per browser and adapter (`autoChoice`), so this runs once.
+ */
+async function probeAuto(ctx, key, poolSize) {
+  const sequences = probeSequences(128);
+  ctx.loading('timing WebGPU against the CPU (once per browser)');
+  const webgpu = await throughput(state.model, sequences);
+  const glue = await glueFor(MODULE.cpu);
+  const cpuModel = await instantiate(glue, state.source, BACKEND.cpu);
+  const cpu = await throughput(cpuModel, sequences);
+  const round = (v) => Math.round(v * 10) / 10;
+  const measured = { key, webgpuPerS: round(webgpu), cpuPerS: round(cpu), workers: poolSize, date: new Date().toISOString().slice(0, 10) };
+  if (webgpu >= cpu * poolSize) {
+    cpuModel.free?.();
+    state.autoChoice = { ...measured, backend: BACKEND.webgpu };
+    return;
+  }
+  // The CPU pool is faster: keep the CPU model, as a failed WebGPU load would.
+  state.model.free?.();
+  state.model = cpuModel;
+  state.glue = glue;
+  state.module = MODULE.cpu;
+  state.backend = BACKEND.cpu;
+  state.autoChoice = { ...measured, backend: BACKEND.cpu };
+  state.note = autoNote(state.autoChoice);
+}
+
+/** Why 'auto' runs on the CPU after timing: the two rates. */
+function autoNote(c) {
+  return `auto: the CPU was faster when timed on ${c.date} (WebGPU ${c.webgpuPerS} sequences/s; CPU ${c.cpuPerS}/s per worker x ${c.workers} ${c.workers === 1 ? 'worker' : 'workers'})`;
+}
+
 /**
  * Picks the backend. 'auto' takes WebGPU only with a real (not fallback) adapter: the software
- * fallback (SwiftShader) runs this model 60-110x slower than the wasm CPU path.
- * @returns {Promise<{backend: 'webgpu'|'cpu', reason?: string, adapter?: object}>}
+ * fallback (SwiftShader) runs this model 60-110x slower than the wasm CPU path. On a real
+ * adapter it times WebGPU against the CPU pool on first use (`probe`), unless `memory` (the
+ * page's record of an earlier timing on the same adapter) already says which was faster.
+ * `probeFallback` times even a software adapter (the `auto-probe="always"` attribute; for
+ * testing the timing where no GPU exists).
+ * @returns {Promise<{backend: 'webgpu'|'cpu', reason?: string, adapter?: object, note?: string, probe?: boolean, key?: string, remembered?: object}>}
  */
-async function chooseBackend(requested) {
+async function chooseBackend(requested, memory = null, probeFallback = false) {
   if (!Object.values(BACKEND).includes(requested)) {
     throw new Error(`backend: '${requested}' is not one of auto, webgpu, cpu`);
   }
@@ -229,7 +308,12 @@ async function chooseBackend(requested) {
     description: info.description ?? '',
     isFallbackAdapter: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter),
   };
-  if (requested === BACKEND.auto && described.isFallbackAdapter) {
+  if (requested !== BACKEND.auto) return { backend: BACKEND.webgpu, adapter: described };
+  const key = [described.vendor, described.architecture, described.description, described.isFallbackAdapter ? 'fallback' : 'hardware'].join('|');
+  if (memory?.key === key && (memory.backend === BACKEND.cpu || memory.backend === BACKEND.webgpu)) {
+    return { backend: memory.backend, adapter: described, remembered: memory, note: memory.backend === BACKEND.cpu ? autoNote(memory) : null };
+  }
+  if (described.isFallbackAdapter && !probeFallback) {
     const name = [described.vendor, described.architecture].filter(Boolean).join(' ') || 'software';
     return {
       backend: BACKEND.cpu,
@@ -237,7 +321,7 @@ async function chooseBackend(requested) {
       note: `the only WebGPU adapter is a software fallback (${name}), slower than the CPU`,
     };
   }
-  return { backend: BACKEND.webgpu, adapter: described };
+  return { backend: BACKEND.webgpu, adapter: described, probe: true, key };
 }
 
 function cpuBecause(requested, reason) {

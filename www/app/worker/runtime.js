@@ -35,6 +35,11 @@ export const state = {
   adapter: null,
   /** Why the automatic choice is the CPU (informational), or null. */
   note: null,
+  /**
+   * The timed 'auto' choice, {key (the adapter), backend, webgpuPerS, cpuPerS, workers, date}:
+   * measured at this init, or the page's remembered one; null when nothing was timed.
+   */
+  autoChoice: null,
   /** Set after a wasm trap: the instance may be corrupt, so every later job fails fast. */
   broken: null,
 };
