@@ -10,6 +10,7 @@ use camformer::engine::files as model_files;
 use camformer::model::manifest::{Manifest, OutputInfo, sha256_hex};
 use camformer::model::weights::{StateDict, StorageDtype};
 use camformer::score::dream::{PAIR_SUBSETS, Scorer, TestSet};
+use camformer_training::backward::Backward;
 use camformer_training::bench::{self, BenchConfig};
 use camformer_training::cv;
 use camformer_training::data::{Dataset, LoadReport, subsample};
@@ -91,6 +92,11 @@ struct TrainArgs {
     /// cpu or wgpu.
     #[arg(long, default_value = "cpu")]
     device: String,
+    /// Gradient engine: auto (the CPU network's own backward pass on --device cpu, Burn
+    /// autodiff on wgpu), autodiff, or cpu-net (CPU only). Same gradients; cpu-net is several
+    /// times faster on the CPU (docs/benchmarks.md). Checkpoints work with either.
+    #[arg(long, value_enum, default_value = "auto")]
+    backward: Backward,
     /// Model name for the manifest.
     #[arg(long, default_value = "camformer-model")]
     name: String,
@@ -186,6 +192,11 @@ enum Command {
         /// cpu or wgpu.
         #[arg(long, default_value = "cpu")]
         device: String,
+        /// Gradient engine: auto (the CPU network's own backward pass on --device cpu, Burn
+        /// autodiff on wgpu), autodiff, or cpu-net (CPU only). Same gradients; cpu-net is several
+        /// times faster on the CPU (docs/benchmarks.md). Checkpoints work with either.
+        #[arg(long, value_enum, default_value = "auto")]
+        backward: Backward,
         #[arg(long, default_value_t = 256)]
         batch_size: usize,
         /// Timed steps.
@@ -433,6 +444,7 @@ impl TrainArgs {
             max_train: self.max_train,
             warmup_steps: self.warmup_steps,
             time_limit_s: self.time_limit_s,
+            backward: self.backward,
         })
     }
 
@@ -644,6 +656,7 @@ fn main() -> Result<()> {
         Command::Bench {
             arch,
             device,
+            backward,
             batch_size,
             steps,
             warmup,
@@ -660,6 +673,7 @@ fn main() -> Result<()> {
                 warmup,
                 loss,
                 seed,
+                backward,
             };
             bench(config, data.as_deref(), &device, phases, inference)?
         }

@@ -40,11 +40,12 @@
 //!   more implicit GEMM (no im2col, no scatter);
 //! - the residual adds the output gradient to the input gradient of a pair's second block.
 //!
-//! **Dropout.** Gradients equal Burn's when dropout is off (the tests check that). With
-//! dropout on, the masks come from this module's own generator (seeded by the caller), not
-//! from Burn's, so the same seed gives other masks than Burn's autodiff would draw: the same
-//! distribution (keep with probability `1 - p`, scale kept values by `1 / (1 - p)`, as
-//! `burn::nn::Dropout`), so training curves agree within noise, not bit for bit.
+//! **Dropout.** Gradients equal Burn's when dropout is off (the tests check that). With dropout
+//! on, [`Dropout`] says where the masks come from: this module's own seeded generator, or the
+//! caller. The trainer draws them from Burn's generator, in the order and shapes Burn's
+//! `Dropout` layers would, so a training run sees the very masks an autodiff run would (the
+//! training crate's tests check one step against autodiff with dropout on). Kept values are
+//! scaled by `1 / (1 - p)`, as `burn::nn::Dropout` does.
 
 use crate::error::Error;
 use crate::input::sequence::CONSTRUCT_LEN;
@@ -189,6 +190,28 @@ pub struct StepOutput {
     pub stats: Vec<BatchStats>,
 }
 
+/// What [`TrainNet::forward`] keeps for [`TrainNet::backward`]: every block's input,
+/// convolution output, statistics, pooling argmax and dropout factors, and the head's
+/// activations (for Original and a batch of 256, about 1 GB).
+pub struct Tape {
+    n: usize,
+    saved: Vec<Saved>,
+    /// The input of each dense layer.
+    acts: Vec<Vec<f32>>,
+    /// Each dense layer's output before its ReLU.
+    pre: Vec<Vec<f32>>,
+    /// Each hidden dense layer's dropout factors (empty without dropout).
+    head_masks: Vec<Vec<f32>>,
+    /// The dense weights as multiplied (the first permuted to position-major).
+    weights: Vec<Vec<f32>>,
+    /// The gradient of the mean loss with respect to each prediction.
+    dpred: Vec<f32>,
+    /// Mean loss over the batch.
+    pub loss: f64,
+    /// Each block's batch statistics, in order.
+    pub stats: Vec<BatchStats>,
+}
+
 /// A convolution block's shape (no weights: those come with each step).
 #[derive(Debug, Clone)]
 struct Block {
@@ -304,19 +327,35 @@ impl TrainNet {
         Ok(())
     }
 
-    /// One training step's forward and backward on a batch.
-    ///
-    /// `x` is the batch as the Burn model takes it, `[n, channels, 110]` row-major (the input
-    /// encoding's channels); `y` the `n` targets. With `dropout_seed`, dropout is applied with
-    /// the architecture's rates and masks drawn from that seed; without, dropout is off.
+    /// One training step's forward and backward on a batch: [`TrainNet::forward`] then
+    /// [`TrainNet::backward`].
     pub fn step(
         &self,
         params: &TrainParams,
         x: &[f32],
         y: &[f32],
         loss: LossKind,
-        dropout_seed: Option<u64>,
+        dropout: Dropout<'_>,
     ) -> Result<StepOutput, Error> {
+        let tape = self.forward(params, x, y, loss, dropout)?;
+        let (loss, stats) = (tape.loss, tape.stats.clone());
+        let grads = self.backward(params, tape);
+        Ok(StepOutput { loss, grads, stats })
+    }
+
+    /// The forward pass in training mode and the loss, keeping what the backward needs.
+    ///
+    /// `x` is the batch as the Burn model takes it, `[n, channels, 110]` row-major (the input
+    /// encoding's channels); `y` the `n` targets. `dropout` says where the dropout masks come
+    /// from, if any.
+    pub fn forward(
+        &self,
+        params: &TrainParams,
+        x: &[f32],
+        y: &[f32],
+        loss: LossKind,
+        mut dropout: Dropout<'_>,
+    ) -> Result<Tape, Error> {
         self.check(params)?;
         let n = y.len();
         if n == 0 || x.len() != n * self.channels * CONSTRUCT_LEN {
@@ -326,7 +365,6 @@ impl TrainNet {
                 self.channels * CONSTRUCT_LEN
             )));
         }
-        let mut rng = dropout_seed.map(Rng::new);
         let par = Parallelism::all();
 
         // ---- Forward: convolution blocks.
@@ -369,11 +407,7 @@ impl TrainNet {
                 gamma: &p.gamma,
                 beta: &p.beta,
             };
-            let keep = 1.0 - b.dropout;
-            let dropout = match rng.as_mut() {
-                Some(rng) if b.dropout > 0.0 => rng.mask(n * b.out_len * b.cout, keep),
-                _ => Vec::new(),
-            };
+            let dropout = dropout.factors(&[n, b.cout, b.out_len], b.dropout);
             let residual = self.residual_pairs && i % 2 == 1;
             let mut next = vec![0.0; n * next_len * b.cout];
             let mut argmax = Vec::new();
@@ -469,16 +503,10 @@ impl TrainNet {
             }
             if j < last {
                 let mut a: Vec<f32> = h.iter().map(|&v| v.max(0.0)).collect();
-                let mask = match rng.as_mut() {
-                    Some(rng) if self.head_dropout > 0.0 => {
-                        let mask = rng.mask(n * fout, 1.0 - self.head_dropout);
-                        for (v, &m) in a.iter_mut().zip(&mask) {
-                            *v *= m;
-                        }
-                        mask
-                    }
-                    _ => Vec::new(),
-                };
+                let mask = dropout.factors(&[n, fout], self.head_dropout);
+                for (v, &m) in a.iter_mut().zip(&mask) {
+                    *v *= m;
+                }
                 head_masks.push(mask);
                 acts.push(a);
             }
@@ -488,7 +516,7 @@ impl TrainNet {
         // ---- Loss.
         let pred = &pre[last];
         let mut total = 0.0;
-        let mut grad: Vec<f32> = pred
+        let grad: Vec<f32> = pred
             .iter()
             .zip(y)
             .map(|(&p, &t)| {
@@ -497,6 +525,36 @@ impl TrainNet {
                 slope / n as f32
             })
             .collect();
+
+        Ok(Tape {
+            n,
+            saved,
+            acts,
+            pre,
+            head_masks,
+            weights,
+            dpred: grad,
+            loss: total / n as f64,
+            stats,
+        })
+    }
+
+    /// The gradient of the tape's mean loss with respect to every parameter. `params` must be
+    /// the parameters the tape was recorded with.
+    pub fn backward(&self, params: &TrainParams, tape: Tape) -> TrainParams {
+        let Tape {
+            n,
+            saved,
+            acts,
+            pre,
+            head_masks,
+            weights,
+            dpred: mut grad,
+            ..
+        } = tape;
+        let par = Parallelism::all();
+        let last = self.head.len() - 1;
+        let last_block = self.blocks.last().expect("validated: at least one block");
 
         // ---- Backward: dense head.
         let mut head_grads = Vec::with_capacity(self.head.len());
@@ -682,14 +740,10 @@ impl TrainNet {
         }
         conv_grads.reverse();
 
-        Ok(StepOutput {
-            loss: total / n as f64,
-            grads: TrainParams {
-                convs: conv_grads,
-                head: head_grads,
-            },
-            stats,
-        })
+        TrainParams {
+            convs: conv_grads,
+            head: head_grads,
+        }
     }
 
     /// The first block's padded channels-last input from the channel-major batch.
@@ -832,32 +886,79 @@ fn to_channel_major(w: &[f32], channels: usize, len: usize, fout: usize) -> Vec<
     out
 }
 
-/// The dropout masks' generator (splitmix64: fast, and the same masks for the same seed on
-/// every platform).
+/// Where a training forward's dropout masks come from.
+pub enum Dropout<'a> {
+    /// No dropout (what the gradient tests compare with Burn).
+    Off,
+    /// Masks from this module's own generator (splitmix64), seeded: the same masks for the
+    /// same seed on every platform.
+    Seeded(u64),
+    /// Masks drawn by the caller, one call per dropout site with a positive rate, in forward
+    /// order (blocks, then hidden dense layers). The call gets the site's shape as Burn's
+    /// tensor there (`[n, channels, len]` after a block, `[n, width]` in the head) and the
+    /// probability of keeping a value, and returns one keep flag (0 or 1) per element in that
+    /// shape's row-major order. The trainer draws them from Burn's generator in the order
+    /// `burn::nn::Dropout` does, so a run draws the masks the autodiff engine would have.
+    Drawn(&'a mut dyn FnMut(&[usize], f64) -> Vec<f32>),
+}
+
+impl Dropout<'_> {
+    /// The dropout factors of a site of rate `p` (empty when nothing is dropped), in this
+    /// network's position-major order: 0, or `1 / (1 - p)` as `burn::nn::Dropout` scales.
+    fn factors(&mut self, shape: &[usize], p: f64) -> Vec<f32> {
+        if p <= 0.0 {
+            return Vec::new();
+        }
+        let keep = 1.0 - p;
+        let scale = (1.0 / keep) as f32;
+        let len: usize = shape.iter().product();
+        match self {
+            Dropout::Off => Vec::new(),
+            Dropout::Seeded(state) => {
+                let mut rng = Rng(*state);
+                let out = (0..len)
+                    .map(|_| {
+                        let u = (rng.next() >> 11) as f64 / (1u64 << 53) as f64;
+                        if u < keep { scale } else { 0.0 }
+                    })
+                    .collect();
+                *state = rng.0;
+                out
+            }
+            Dropout::Drawn(draw) => {
+                let flags = draw(shape, keep);
+                assert_eq!(flags.len(), len, "dropout flags for {shape:?}");
+                match *shape {
+                    // [n, c, l] -> [n, l, c]
+                    [n, c, l] => {
+                        let mut out = vec![0.0; len];
+                        for seq in 0..n {
+                            for ch in 0..c {
+                                for pos in 0..l {
+                                    out[(seq * l + pos) * c + ch] =
+                                        flags[(seq * c + ch) * l + pos] * scale;
+                                }
+                            }
+                        }
+                        out
+                    }
+                    _ => flags.iter().map(|&f| f * scale).collect(),
+                }
+            }
+        }
+    }
+}
+
+/// splitmix64: fast, and the same stream on every platform.
 struct Rng(u64);
 
 impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
     fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
-    }
-
-    /// `len` dropout factors: `1 / keep` with probability `keep`, else 0.
-    fn mask(&mut self, len: usize, keep: f64) -> Vec<f32> {
-        let scale = (1.0 / keep) as f32;
-        (0..len)
-            .map(|_| {
-                let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
-                if u < keep { scale } else { 0.0 }
-            })
-            .collect()
     }
 }
 
@@ -918,6 +1019,9 @@ mod tests {
         t.into_data().try_into_vec::<f32>().unwrap()
     }
 
+    /// A batch norm's running mean and variance.
+    type Running = (Vec<f32>, Vec<f32>);
+
     /// Burn autodiff's loss and gradients for one step in training mode, and each batch norm's
     /// running mean and variance after it.
     fn burn_step(
@@ -926,7 +1030,7 @@ mod tests {
         x: &[f32],
         y: &[f32],
         loss: LossKind,
-    ) -> (f64, TrainParams, Vec<(Vec<f32>, Vec<f32>)>) {
+    ) -> (f64, TrainParams, Vec<Running>) {
         let n = y.len();
         let channels = x.len() / n / CONSTRUCT_LEN;
         let input = Tensor::<3>::from_data(
@@ -1003,7 +1107,7 @@ mod tests {
         for loss in LOSSES {
             let (module, device) = model(&config, 11);
             let params = TrainParams::from_module(&module).unwrap();
-            let ours = net.step(&params, &x, &y, loss, None).unwrap();
+            let ours = net.step(&params, &x, &y, loss, Dropout::Off).unwrap();
             let (want_loss, want, running) = burn_step(&module, &device, &x, &y, loss);
             let name = |what: &str| format!("{} {loss:?}: {what}", config.name);
             assert!(
@@ -1090,13 +1194,15 @@ mod tests {
             *v = f;
         }
         let loss = LossKind::Mse;
-        let out = net.step(&params, &x, &y, loss, Some(9)).unwrap();
+        let out = net.step(&params, &x, &y, loss, Dropout::Seeded(9)).unwrap();
         // Dropout changes the result (the masks are really applied) ...
-        let off = net.step(&params, &x, &y, loss, None).unwrap();
+        let off = net.step(&params, &x, &y, loss, Dropout::Off).unwrap();
         assert!((out.loss - off.loss).abs() > 1e-6);
         // ... and the same seed draws the same masks.
         assert_eq!(
-            net.step(&params, &x, &y, loss, Some(9)).unwrap().loss,
+            net.step(&params, &x, &y, loss, Dropout::Seeded(9))
+                .unwrap()
+                .loss,
             out.loss
         );
         let norm2: f64 = flat(&out.grads).iter().map(|&g| (g as f64).powi(2)).sum();
@@ -1106,7 +1212,7 @@ mod tests {
             for (v, g) in flat_mut(&mut p).into_iter().zip(flat(&out.grads)) {
                 *v += (sign * eps * g as f64) as f32;
             }
-            net.step(&p, &x, &y, loss, Some(9)).unwrap().loss
+            net.step(&p, &x, &y, loss, Dropout::Seeded(9)).unwrap().loss
         };
         let slope = (moved(1.0) - moved(-1.0)) / (2.0 * eps);
         assert!(
@@ -1151,9 +1257,14 @@ mod tests {
         let mut params = TrainParams::from_module(&module).unwrap();
         let (x, y) = batch(&config, 2);
         params.convs[2].gamma.pop();
-        let e = net.step(&params, &x, &y, LossKind::Mse, None).unwrap_err();
+        let e = net
+            .step(&params, &x, &y, LossKind::Mse, Dropout::Off)
+            .unwrap_err();
         assert!(e.to_string().contains("block 2"), "{e}");
         let params = TrainParams::from_module(&module).unwrap();
-        assert!(net.step(&params, &x[1..], &y, LossKind::Mse, None).is_err());
+        assert!(
+            net.step(&params, &x[1..], &y, LossKind::Mse, Dropout::Off)
+                .is_err()
+        );
     }
 }
