@@ -24,7 +24,7 @@ use camformer::model::weights::StorageDtype;
 use camformer::{ArchConfig, Camformer, Construct, Predictor};
 use serde::Serialize;
 
-use crate::backward::{Backward, Stepper};
+use crate::backward::{Backward, DropoutMasks, Stepper};
 use crate::data::{Dataset, Packed, Rng};
 use crate::train::{HostBatch, Loss, Prefetch, loss_fn, new_model, optimizer};
 use camformer::engine::cpu_net::train::TrainParams;
@@ -46,6 +46,8 @@ pub struct BenchConfig {
     pub seed: u64,
     /// Gradient engine.
     pub backward: Backward,
+    /// The CPU network's dropout masks.
+    pub dropout_masks: DropoutMasks,
 }
 
 /// Time spent in each phase of a step, summed over the timed steps.
@@ -150,12 +152,20 @@ pub fn throughput(data: &Dataset, config: &BenchConfig, base: Device) -> Result<
     anyhow::ensure!(!data.is_empty(), "no sequences to benchmark on");
     anyhow::ensure!(config.steps > 0, "--steps must be at least 1");
     let device = base.clone().autodiff();
-    let stepper = Stepper::new(config.backward, &config.arch, &base)?;
+    let stepper = Stepper::new(
+        config.backward,
+        &config.arch,
+        &base,
+        config.dropout_masks,
+        config.seed,
+    )?;
     let mut model = new_model(&config.arch, &device, config.seed)?;
     let mut optim = optimizer(1e-3);
     let mut batches = Prefetch::new(&config.arch, data, order(data, config), config.batch_size);
-    let run = |model: Camformer, optim: &mut _, batch| {
-        stepper.step(model, optim, config.loss, 1e-4, batch, &device)
+    let mut step_no = 0;
+    let mut run = |model: Camformer, optim: &mut _, batch| {
+        step_no += 1;
+        stepper.step(model, optim, config.loss, 1e-4, batch, &device, step_no)
     };
     for batch in batches.by_ref().take(config.warmup) {
         model = run(model, &mut optim, batch)?.0;
@@ -193,7 +203,13 @@ pub fn throughput(data: &Dataset, config: &BenchConfig, base: Device) -> Result<
 pub fn phases(data: &Dataset, config: &BenchConfig, base: Device) -> Result<Phases> {
     anyhow::ensure!(!data.is_empty(), "no sequences to benchmark on");
     let device = base.clone().autodiff();
-    let stepper = Stepper::new(config.backward, &config.arch, &base)?;
+    let stepper = Stepper::new(
+        config.backward,
+        &config.arch,
+        &base,
+        config.dropout_masks,
+        config.seed,
+    )?;
     let mut model = new_model(&config.arch, &device, config.seed)?;
     let mut optim = optimizer(1e-3);
     let order = order(data, config);
@@ -208,7 +224,7 @@ pub fn phases(data: &Dataset, config: &BenchConfig, base: Device) -> Result<Phas
             // Host computation throughout: no synchronisation needed.
             let params = TrainParams::from_module(&model)?;
             lap.record(&mut phases.upload_s);
-            let tape = stepper.forward(&params, &batch, config.loss, true)?;
+            let tape = stepper.forward(&params, &batch, config.loss, Some(i))?;
             lap.record(&mut phases.forward_s);
             let grads = stepper.backward(&model, &params, tape)?;
             lap.record(&mut phases.backward_s);

@@ -10,7 +10,7 @@ use camformer::engine::files as model_files;
 use camformer::model::manifest::{Manifest, OutputInfo, sha256_hex};
 use camformer::model::weights::{StateDict, StorageDtype};
 use camformer::score::dream::{PAIR_SUBSETS, Scorer, TestSet};
-use camformer_training::backward::Backward;
+use camformer_training::backward::{Backward, DropoutMasks};
 use camformer_training::bench::{self, BenchConfig};
 use camformer_training::cv;
 use camformer_training::data::{Dataset, LoadReport, subsample};
@@ -97,6 +97,10 @@ struct TrainArgs {
     /// times faster on the CPU (docs/benchmarks.md). Checkpoints work with either.
     #[arg(long, value_enum, default_value = "auto")]
     backward: Backward,
+    /// With the cpu-net backward: dropout masks from its own fast generator (own), or from
+    /// Burn's, the very masks an autodiff run draws (burn: slower, for comparisons).
+    #[arg(long, value_enum, default_value = "own")]
+    dropout_masks: DropoutMasks,
     /// Model name for the manifest.
     #[arg(long, default_value = "camformer-model")]
     name: String,
@@ -197,6 +201,10 @@ enum Command {
         /// times faster on the CPU (docs/benchmarks.md). Checkpoints work with either.
         #[arg(long, value_enum, default_value = "auto")]
         backward: Backward,
+        /// With the cpu-net backward: dropout masks from its own fast generator (own), or from
+        /// Burn's, the very masks an autodiff run draws (burn: slower, for comparisons).
+        #[arg(long, value_enum, default_value = "own")]
+        dropout_masks: DropoutMasks,
         #[arg(long, default_value_t = 256)]
         batch_size: usize,
         /// Timed steps.
@@ -445,6 +453,7 @@ impl TrainArgs {
             warmup_steps: self.warmup_steps,
             time_limit_s: self.time_limit_s,
             backward: self.backward,
+            dropout_masks: self.dropout_masks,
         })
     }
 
@@ -657,6 +666,7 @@ fn main() -> Result<()> {
             arch,
             device,
             backward,
+            dropout_masks,
             batch_size,
             steps,
             warmup,
@@ -674,6 +684,7 @@ fn main() -> Result<()> {
                 loss,
                 seed,
                 backward,
+                dropout_masks,
             };
             bench(config, data.as_deref(), &device, phases, inference)?
         }

@@ -19,7 +19,7 @@ use camformer::{ArchConfig, Camformer, Predictor};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
-use crate::backward::{Backward, Stepper};
+use crate::backward::{Backward, DropoutMasks, Stepper};
 use crate::data::{Dataset, Rng};
 
 /// Training loss.
@@ -87,6 +87,10 @@ pub struct TrainConfig {
     /// Burn autodiff elsewhere). Checkpoints do not depend on it.
     #[serde(default)]
     pub backward: Backward,
+    /// The CPU network's dropout masks: its own generator (fast) or Burn's (the very masks an
+    /// autodiff run draws).
+    #[serde(default)]
+    pub dropout_masks: DropoutMasks,
 }
 
 /// What one epoch achieved.
@@ -419,7 +423,13 @@ pub fn train(
     let steps_per_epoch = train.len().div_ceil(config.batch_size);
     let total_steps = steps_per_epoch * config.epochs;
 
-    let stepper = Stepper::new(config.backward, &cfg, &base)?;
+    let stepper = Stepper::new(
+        config.backward,
+        &cfg,
+        &base,
+        config.dropout_masks,
+        config.seed,
+    )?;
     eprintln!("gradients: {}", stepper.name());
     let mut model = new_model(&cfg, &device, config.seed)?;
     let mut optim = optimizer(config.weight_decay);
@@ -523,7 +533,8 @@ pub fn train(
             };
             last_lr = lr;
             let n = batch.len();
-            let (next, loss) = stepper.step(model, &mut optim, config.loss, lr, batch, &device)?;
+            let (next, loss) =
+                stepper.step(model, &mut optim, config.loss, lr, batch, &device, step_no)?;
             model = next;
             loss_sum = Some(match loss_sum {
                 Some(sum) => sum + loss,

@@ -8,7 +8,7 @@ use burn::tensor::Device;
 use camformer::engine::files as model_files;
 use camformer::model::manifest::OutputInfo;
 use camformer::{ArchConfig, Camformer};
-use camformer_training::backward::{Backward, Stepper};
+use camformer_training::backward::{Backward, DropoutMasks, Stepper};
 use camformer_training::data::Dataset;
 use camformer_training::train::{self, ExportInfo, Loss, Schedule, TrainConfig};
 use camformer_training::{bench, cv};
@@ -55,6 +55,7 @@ fn config(epochs: usize) -> TrainConfig {
         warmup_steps: 4,
         time_limit_s: None,
         backward: Backward::Auto,
+        dropout_masks: DropoutMasks::Own,
     }
 }
 
@@ -244,6 +245,7 @@ fn the_benchmark_runs_the_training_step_and_inference() {
         loss: Loss::Mse,
         seed: 1,
         backward: Backward::Auto,
+        dropout_masks: DropoutMasks::Own,
     };
     let report = bench::throughput(&data, &config, Device::flex()).unwrap();
     assert!(report.seq_per_s > 0.0 && report.mean_loss.is_finite());
@@ -296,7 +298,7 @@ fn a_cpu_network_step_updates_the_model_as_an_autodiff_step() {
     let mut after = Vec::new();
     for backward in [Backward::Autodiff, Backward::CpuNet] {
         let model = fresh();
-        let stepper = Stepper::new(backward, &arch, &base).unwrap();
+        let stepper = Stepper::new(backward, &arch, &base, DropoutMasks::Burn, 0).unwrap();
         assert_eq!(
             stepper.name(),
             format!("{backward:?}")
@@ -306,7 +308,7 @@ fn a_cpu_network_step_updates_the_model_as_an_autodiff_step() {
         let mut optim = train::optimizer(1e-3);
         let batch = train::HostBatch::new(&arch, &t, &idx);
         let (next, loss) = stepper
-            .step(model, &mut optim, Loss::Mse, 1e-2, batch, &device)
+            .step(model, &mut optim, Loss::Mse, 1e-2, batch, &device, 0)
             .unwrap();
         let loss = loss.into_scalar::<f32>();
         after.push((flat_state(&next), loss));
@@ -353,24 +355,38 @@ fn the_cpu_network_backward_is_refused_off_the_cpu_only_when_asked_for() {
     let arch = tiny_arch();
     let base = Device::flex();
     assert_eq!(
-        Stepper::new(Backward::Auto, &arch, &base).unwrap().name(),
+        Stepper::new(Backward::Auto, &arch, &base, DropoutMasks::Own, 0)
+            .unwrap()
+            .name(),
         "cpu-net"
     );
     assert_eq!(
-        Stepper::new(Backward::Autodiff, &arch, &base)
+        Stepper::new(Backward::Autodiff, &arch, &base, DropoutMasks::Own, 0)
             .unwrap()
             .name(),
         "autodiff"
     );
     // An autodiff device is not the plain CPU device.
-    let e = Stepper::new(Backward::CpuNet, &arch, &base.clone().autodiff())
-        .err()
-        .unwrap();
+    let e = Stepper::new(
+        Backward::CpuNet,
+        &arch,
+        &base.clone().autodiff(),
+        DropoutMasks::Own,
+        0,
+    )
+    .err()
+    .unwrap();
     assert!(e.to_string().contains("CPU device only"), "{e}");
     assert_eq!(
-        Stepper::new(Backward::Auto, &arch, &base.autodiff())
-            .unwrap()
-            .name(),
+        Stepper::new(
+            Backward::Auto,
+            &arch,
+            &base.autodiff(),
+            DropoutMasks::Own,
+            0
+        )
+        .unwrap()
+        .name(),
         "autodiff"
     );
 }

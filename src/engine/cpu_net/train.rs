@@ -256,6 +256,7 @@ pub struct TrainNet {
     /// `(fin, fout)` of each dense layer.
     head: Vec<(usize, usize)>,
     head_dropout: f64,
+    buffers: Buffers,
 }
 
 impl TrainNet {
@@ -295,6 +296,7 @@ impl TrainNet {
             residual_pairs: config.residual_pairs,
             head,
             head_dropout: config.head_dropout,
+            buffers: Buffers::default(),
         })
     }
 
@@ -378,7 +380,7 @@ impl TrainNet {
             };
             let lp = b.padded_len();
             let rows = (n - 1) * lp + b.conv_len;
-            let mut z = vec![0.0; rows * b.cout];
+            let mut z = self.buffers.zeroed(rows * b.cout);
             let weight = forward_weight(&p.weight, b);
             matmul(
                 rows,
@@ -390,11 +392,13 @@ impl TrainNet {
                 &weight,
                 par,
             );
-            for row in z.chunks_exact_mut(b.cout) {
-                for (v, &bias) in row.iter_mut().zip(&p.bias) {
-                    *v += bias;
+            for_each_seq(&mut z, lp * b.cout, &mut [(); 0][..], 0, |_, z, _| {
+                for row in z.chunks_exact_mut(b.cout) {
+                    for (v, &bias) in row.iter_mut().zip(&p.bias) {
+                        *v += bias;
+                    }
                 }
-            }
+            });
             let s = batch_stats(&z, n, lp, b.conv_len, b.cout);
             let inv_std: Vec<f32> = s
                 .variance
@@ -407,56 +411,66 @@ impl TrainNet {
                 gamma: &p.gamma,
                 beta: &p.beta,
             };
-            let dropout = dropout.factors(&[n, b.cout, b.out_len], b.dropout);
+            let dropout = dropout.factors(&[n, b.cout, b.out_len], b.dropout, &self.buffers);
             let residual = self.residual_pairs && i % 2 == 1;
-            let mut next = vec![0.0; n * next_len * b.cout];
-            let mut argmax = Vec::new();
-            if b.pool.is_some() {
-                argmax = vec![0u32; n * b.out_len * b.cout];
-            }
             let c = b.cout;
-            for seq in 0..n {
-                for pos in 0..b.out_len {
-                    let o = (seq * b.out_len + pos) * c;
-                    let dst = &mut next[(seq * next_len + next_before + pos) * c..][..c];
-                    match b.pool {
-                        None => {
-                            let zr = &z[(seq * lp + pos) * c..][..c];
-                            for ch in 0..c {
-                                dst[ch] = bn.relu(zr[ch], ch);
-                            }
-                        }
-                        Some(pool) => {
-                            let first = seq * lp + pos * pool.stride;
-                            for ch in 0..c {
-                                // Burn's rule: a later value replaces the maximum only if
-                                // strictly greater, so the first maximum wins.
-                                let mut best = bn.relu(z[first * c + ch], ch);
-                                let mut at = 0;
-                                for t in 1..pool.kernel {
-                                    let v = bn.relu(z[(first + t) * c + ch], ch);
-                                    if v > best {
-                                        best = v;
-                                        at = t;
-                                    }
+            let mut next = self.buffers.zeroed(n * next_len * c);
+            // Pooled blocks record each window's argmax; others need no per-element state
+            // (one dummy slot per sequence keeps the per-sequence split uniform).
+            let per_seq_argmax = if b.pool.is_some() { b.out_len * c } else { 1 };
+            let mut argmax = vec![0u32; n * per_seq_argmax];
+            let (z_ref, input_ref) = (&z, &input);
+            for_each_seq(
+                &mut next,
+                next_len * c,
+                &mut argmax,
+                per_seq_argmax,
+                |seq, next, argmax| {
+                    for pos in 0..b.out_len {
+                        let o = (seq * b.out_len + pos) * c;
+                        let dst = &mut next[(next_before + pos) * c..][..c];
+                        match b.pool {
+                            None => {
+                                let zr = &z_ref[(seq * lp + pos) * c..][..c];
+                                for ch in 0..c {
+                                    dst[ch] = bn.relu(zr[ch], ch);
                                 }
-                                dst[ch] = best;
-                                argmax[o + ch] = at as u32;
+                            }
+                            Some(pool) => {
+                                let first = seq * lp + pos * pool.stride;
+                                for ch in 0..c {
+                                    // Burn's rule: a later value replaces the maximum only
+                                    // if strictly greater, so the first maximum wins.
+                                    let mut best = bn.relu(z_ref[first * c + ch], ch);
+                                    let mut at = 0;
+                                    for t in 1..pool.kernel {
+                                        let v = bn.relu(z_ref[(first + t) * c + ch], ch);
+                                        if v > best {
+                                            best = v;
+                                            at = t;
+                                        }
+                                    }
+                                    dst[ch] = best;
+                                    argmax[pos * c + ch] = at as u32;
+                                }
+                            }
+                        }
+                        if !dropout.is_empty() {
+                            for (v, &m) in dst.iter_mut().zip(&dropout[o..o + c]) {
+                                *v *= m;
+                            }
+                        }
+                        if residual {
+                            let skip = &input_ref[(seq * lp + b.before + pos) * c..][..c];
+                            for (v, &s) in dst.iter_mut().zip(skip) {
+                                *v += s;
                             }
                         }
                     }
-                    if !dropout.is_empty() {
-                        for (v, &m) in dst.iter_mut().zip(&dropout[o..o + c]) {
-                            *v *= m;
-                        }
-                    }
-                    if residual {
-                        let skip = &input[(seq * lp + b.before + pos) * c..][..c];
-                        for (v, &s) in dst.iter_mut().zip(skip) {
-                            *v += s;
-                        }
-                    }
-                }
+                },
+            );
+            if b.pool.is_none() {
+                argmax = Vec::new();
             }
             saved.push(Saved {
                 input,
@@ -503,7 +517,7 @@ impl TrainNet {
             }
             if j < last {
                 let mut a: Vec<f32> = h.iter().map(|&v| v.max(0.0)).collect();
-                let mask = dropout.factors(&[n, fout], self.head_dropout);
+                let mask = dropout.factors(&[n, fout], self.head_dropout, &self.buffers);
                 for (v, &m) in a.iter_mut().zip(&mask) {
                     *v *= m;
                 }
@@ -615,12 +629,16 @@ impl TrainNet {
             grad = dx;
         }
         head_grads.reverse();
+        for a in acts {
+            self.buffers.put(a);
+        }
 
         // ---- Backward: convolution blocks. `grad` is the gradient of the block's output,
         // `[n, out_len, cout]`.
         let mut conv_grads = Vec::with_capacity(self.blocks.len());
+        let mut saved = saved;
         for (i, (b, p)) in self.blocks.iter().zip(&params.convs).enumerate().rev() {
-            let s = &saved[i];
+            let s = saved.pop().expect("one saved state per block");
             let (c, k, lp) = (b.cout, b.kernel, b.padded_len());
             let bn = Norm {
                 mean: &s.mean,
@@ -631,64 +649,98 @@ impl TrainNet {
             // `g` holds the gradient at the convolution output, row `k - 1 + seq * lp + j`
             // for position `j` of sequence `seq`; the `k - 1` rows before the first sequence
             // and after each sequence's conv_len rows stay zero (see the module docs).
-            let mut g = vec![0.0f32; (k - 1 + n * lp) * c];
-            for seq in 0..n {
+            let mut g = self.buffers.zeroed((k - 1 + n * lp) * c);
+            // Per sequence (rows k - 1 + seq * lp ..): route the output gradient through
+            // dropout and pooling, apply the ReLU mask, and sum the batch-norm parameter
+            // gradients (per sequence, added in order below so results do not depend on
+            // the threads' timing).
+            let (grad_ref, z_ref) = (&grad, &s.z);
+            let partial = map_seq(&mut g[(k - 1) * c..], lp * c, |seq, g| {
                 for pos in 0..b.out_len {
                     let o = (seq * b.out_len + pos) * c;
-                    let from = &grad[o..o + c];
+                    let from = &grad_ref[o..o + c];
+                    let factors = s.dropout.get(o..o + c);
                     match b.pool {
                         None => {
-                            let row = &mut g[(k - 1 + seq * lp + pos) * c..][..c];
-                            for ch in 0..c {
-                                let m = s.dropout.get(o + ch).copied().unwrap_or(1.0);
-                                row[ch] += from[ch] * m;
+                            let row = &mut g[pos * c..][..c];
+                            match factors {
+                                Some(f) => {
+                                    for ((r, &d), &m) in row.iter_mut().zip(from).zip(f) {
+                                        *r += d * m;
+                                    }
+                                }
+                                None => {
+                                    for (r, &d) in row.iter_mut().zip(from) {
+                                        *r += d;
+                                    }
+                                }
                             }
                         }
                         Some(pool) => {
-                            let first = k - 1 + seq * lp + pos * pool.stride;
+                            let first = pos * pool.stride;
                             for ch in 0..c {
-                                let m = s.dropout.get(o + ch).copied().unwrap_or(1.0);
+                                let m = factors.map_or(1.0, |f| f[ch]);
                                 let at = first + s.argmax[o + ch] as usize;
                                 g[at * c + ch] += from[ch] * m;
                             }
                         }
                     }
                 }
-            }
-            // ReLU mask and the batch-norm parameter gradients.
-            let count = (n * b.conv_len) as f64;
+                // Sums of one sequence (at most a few hundred values) in f32, vectorised;
+                // the sequences' sums are added in f64.
+                let mut dbeta = vec![0.0f32; c];
+                let mut dgamma = vec![0.0f32; c];
+                let (mean, inv_std) = (&bn.mean[..c], &bn.inv_std[..c]);
+                let (gamma, beta) = (&bn.gamma[..c], &bn.beta[..c]);
+                for j in 0..b.conv_len {
+                    let zr = &z_ref[(seq * lp + j) * c..][..c];
+                    let gr = &mut g[j * c..][..c];
+                    for ch in 0..c {
+                        // The forward's expression (Norm::pre_relu), so the same mask.
+                        let xhat = (zr[ch] - mean[ch]) * inv_std[ch];
+                        let y = xhat * gamma[ch] + beta[ch];
+                        let dy = if y > 0.0 { gr[ch] } else { 0.0 };
+                        gr[ch] = dy;
+                        dbeta[ch] += dy;
+                        dgamma[ch] += dy * xhat;
+                    }
+                }
+                (dbeta, dgamma)
+            });
             let mut dbeta = vec![0.0f64; c];
             let mut dgamma = vec![0.0f64; c];
-            for seq in 0..n {
-                for j in 0..b.conv_len {
-                    let zr = &s.z[(seq * lp + j) * c..][..c];
-                    let gr = &mut g[(k - 1 + seq * lp + j) * c..][..c];
-                    for ch in 0..c {
-                        if bn.pre_relu(zr[ch], ch) <= 0.0 {
-                            gr[ch] = 0.0;
-                        } else {
-                            dbeta[ch] += gr[ch] as f64;
-                            dgamma[ch] += (gr[ch] * bn.xhat(zr[ch], ch)) as f64;
-                        }
-                    }
+            for (pb, pg) in &partial {
+                for ch in 0..c {
+                    dbeta[ch] += pb[ch] as f64;
+                    dgamma[ch] += pg[ch] as f64;
                 }
             }
             // dz = gamma / std * (dy - mean(dy) - xhat * mean(dy * xhat)), and the bias
             // gradient (the sum of dz; zero up to rounding, as batch norm removes the bias).
+            let count = (n * b.conv_len) as f64;
             let mean_dy: Vec<f32> = dbeta.iter().map(|&v| (v / count) as f32).collect();
             let mean_dyx: Vec<f32> = dgamma.iter().map(|&v| (v / count) as f32).collect();
             let scale: Vec<f32> = p.gamma.iter().zip(&s.inv_std).map(|(g, s)| g * s).collect();
-            let mut dbias = vec![0.0f64; c];
-            for seq in 0..n {
+            let partial = map_seq(&mut g[(k - 1) * c..], lp * c, |seq, g| {
+                let mut dbias = vec![0.0f32; c];
+                let (mean, inv_std) = (&bn.mean[..c], &bn.inv_std[..c]);
+                let (scale, mean_dy, mean_dyx) = (&scale[..c], &mean_dy[..c], &mean_dyx[..c]);
                 for j in 0..b.conv_len {
-                    let zr = &s.z[(seq * lp + j) * c..][..c];
-                    let gr = &mut g[(k - 1 + seq * lp + j) * c..][..c];
+                    let zr = &z_ref[(seq * lp + j) * c..][..c];
+                    let gr = &mut g[j * c..][..c];
                     for ch in 0..c {
-                        let dz =
-                            scale[ch] * (gr[ch] - mean_dy[ch] - bn.xhat(zr[ch], ch) * mean_dyx[ch]);
+                        let xhat = (zr[ch] - mean[ch]) * inv_std[ch];
+                        let dz = scale[ch] * (gr[ch] - mean_dy[ch] - xhat * mean_dyx[ch]);
                         gr[ch] = dz;
-                        dbias[ch] += dz as f64;
+                        dbias[ch] += dz;
                     }
+                }
+                dbias
+            });
+            let mut dbias = vec![0.0f64; c];
+            for part in &partial {
+                for (d, &v) in dbias.iter_mut().zip(part) {
+                    *d += v as f64;
                 }
             }
             // Weight gradient: [k * cin, cout] = windows^T x dz over every row of the batch
@@ -712,17 +764,22 @@ impl TrainNet {
                 gamma: dgamma.iter().map(|&v| v as f32).collect(),
                 beta: dbeta.iter().map(|&v| v as f32).collect(),
             });
+            self.buffers.put(s.z);
+            self.buffers.put(s.dropout);
             if i == 0 {
+                self.buffers.put(s.input);
+                self.buffers.put(g);
                 break; // the input needs no gradient
             }
+            self.buffers.put(s.input);
             // Input gradient: the padded dz convolved with the flipped weights, one row per
             // padded input position.
-            let mut dx = vec![0.0; n * lp * b.cin];
+            let mut dx = self.buffers.zeroed(n * lp * b.cin);
             let flipped = flipped_weight(&p.weight, b);
             matmul(n * lp, b.cin, k * c, &mut dx, &g, c, &flipped, par);
             // Keep the rows of real positions: the gradient of the previous block's output.
             let residual = self.residual_pairs && i % 2 == 1;
-            let mut prev = vec![0.0; n * b.in_len * b.cin];
+            let mut prev = self.buffers.zeroed(n * b.in_len * b.cin);
             for seq in 0..n {
                 for q in 0..b.in_len {
                     let dst = &mut prev[(seq * b.in_len + q) * b.cin..][..b.cin];
@@ -736,7 +793,9 @@ impl TrainNet {
                     }
                 }
             }
-            grad = prev;
+            self.buffers.put(g);
+            self.buffers.put(dx);
+            self.buffers.put(std::mem::replace(&mut grad, prev));
         }
         conv_grads.reverse();
 
@@ -750,7 +809,7 @@ impl TrainNet {
     fn encode(&self, x: &[f32], n: usize) -> Vec<f32> {
         let first = &self.blocks[0];
         let (lp, c) = (first.padded_len(), self.channels);
-        let mut input = vec![0.0; n * lp * c];
+        let mut input = self.buffers.zeroed(n * lp * c);
         for seq in 0..n {
             for ch in 0..c {
                 let from = &x[(seq * c + ch) * CONSTRUCT_LEN..][..CONSTRUCT_LEN];
@@ -760,6 +819,111 @@ impl TrainNet {
             }
         }
         input
+    }
+}
+
+/// Large buffers kept from one step to the next. A fresh allocation of tens of megabytes is a
+/// fresh mapping, which the kernel zeroes page by page on first touch: 15% of a Mini step on
+/// the CPU when every buffer was new. Recycled buffers are zeroed in place instead.
+#[derive(Default)]
+struct Buffers(std::sync::Mutex<Vec<Vec<f32>>>);
+
+impl Buffers {
+    /// A buffer of `len` zeros: the smallest kept one that holds it, else a grown one.
+    fn zeroed(&self, len: usize) -> Vec<f32> {
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let fits = (0..kept.len())
+            .filter(|&i| kept[i].capacity() >= len)
+            .min_by_key(|&i| kept[i].capacity());
+        let largest = (0..kept.len()).max_by_key(|&i| kept[i].capacity());
+        let mut buf = fits
+            .or(largest)
+            .map(|i| kept.swap_remove(i))
+            .unwrap_or_default();
+        drop(kept);
+        buf.clear();
+        buf.resize(len, 0.0);
+        buf
+    }
+
+    /// Keeps `buf` for a later [`Buffers::zeroed`].
+    fn put(&self, buf: Vec<f32>) {
+        if buf.capacity() > 0 {
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).push(buf);
+        }
+    }
+}
+
+impl Clone for Buffers {
+    fn clone(&self) -> Self {
+        Buffers::default()
+    }
+}
+
+impl std::fmt::Debug for Buffers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Buffers")
+    }
+}
+
+/// `f(seq, a, b)` for each sequence, with `a` and `b` that sequence's chunks of `a_len` and
+/// `b_len` elements (`b_len` 0: an empty slice). Natively on all of rayon's threads.
+fn for_each_seq<A: Send, B: Send>(
+    a: &mut [A],
+    a_len: usize,
+    b: &mut [B],
+    b_len: usize,
+    f: impl Fn(usize, &mut [A], &mut [B]) + Sync + Send,
+) {
+    #[cfg(not(target_family = "wasm"))]
+    {
+        use rayon::prelude::*;
+        if b_len == 0 {
+            a.par_chunks_mut(a_len)
+                .enumerate()
+                .for_each(|(seq, a)| f(seq, a, &mut []));
+        } else {
+            a.par_chunks_mut(a_len)
+                .zip(b.par_chunks_mut(b_len))
+                .enumerate()
+                .for_each(|(seq, (a, b))| f(seq, a, b));
+        }
+    }
+    #[cfg(target_family = "wasm")]
+    {
+        if b_len == 0 {
+            for (seq, a) in a.chunks_mut(a_len).enumerate() {
+                f(seq, a, &mut []);
+            }
+        } else {
+            for (seq, (a, b)) in a.chunks_mut(a_len).zip(b.chunks_mut(b_len)).enumerate() {
+                f(seq, a, b);
+            }
+        }
+    }
+}
+
+/// `f(seq, chunk)` for each `len`-element chunk of `data` (one per sequence), natively on all
+/// threads; the results in sequence order.
+fn map_seq<R: Send>(
+    data: &mut [f32],
+    len: usize,
+    f: impl Fn(usize, &mut [f32]) -> R + Sync + Send,
+) -> Vec<R> {
+    #[cfg(not(target_family = "wasm"))]
+    {
+        use rayon::prelude::*;
+        data.par_chunks_mut(len)
+            .enumerate()
+            .map(|(seq, c)| f(seq, c))
+            .collect()
+    }
+    #[cfg(target_family = "wasm")]
+    {
+        data.chunks_mut(len)
+            .enumerate()
+            .map(|(seq, c)| f(seq, c))
+            .collect()
     }
 }
 
@@ -905,7 +1069,7 @@ pub enum Dropout<'a> {
 impl Dropout<'_> {
     /// The dropout factors of a site of rate `p` (empty when nothing is dropped), in this
     /// network's position-major order: 0, or `1 / (1 - p)` as `burn::nn::Dropout` scales.
-    fn factors(&mut self, shape: &[usize], p: f64) -> Vec<f32> {
+    fn factors(&mut self, shape: &[usize], p: f64, buffers: &Buffers) -> Vec<f32> {
         if p <= 0.0 {
             return Vec::new();
         }
@@ -915,14 +1079,30 @@ impl Dropout<'_> {
         match self {
             Dropout::Off => Vec::new(),
             Dropout::Seeded(state) => {
-                let mut rng = Rng(*state);
-                let out = (0..len)
-                    .map(|_| {
-                        let u = (rng.next() >> 11) as f64 / (1u64 << 53) as f64;
-                        if u < keep { scale } else { 0.0 }
-                    })
-                    .collect();
-                *state = rng.0;
+                // One stream per site and sequence, so that sequences draw in parallel.
+                let mut site = Rng(*state);
+                let site_seed = site.next();
+                *state = site.0;
+                // keep with probability `keep`: the top 32 bits below keep * 2^32.
+                let threshold = (keep * 4_294_967_296.0) as u64;
+                let mut out = buffers.zeroed(len);
+                for_each_seq(
+                    &mut out,
+                    len / shape[0],
+                    &mut [(); 0][..],
+                    0,
+                    |seq, out, _| {
+                        let mut rng =
+                            Rng(site_seed ^ (seq as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
+                        for v in out.iter_mut() {
+                            *v = if rng.next() >> 32 < threshold {
+                                scale
+                            } else {
+                                0.0
+                            };
+                        }
+                    },
+                );
                 out
             }
             Dropout::Drawn(draw) => {
@@ -931,7 +1111,7 @@ impl Dropout<'_> {
                 match *shape {
                     // [n, c, l] -> [n, l, c]
                     [n, c, l] => {
-                        let mut out = vec![0.0; len];
+                        let mut out = buffers.zeroed(len);
                         for seq in 0..n {
                             for ch in 0..c {
                                 for pos in 0..l {
