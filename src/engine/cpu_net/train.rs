@@ -950,25 +950,39 @@ impl Norm<'_> {
 }
 
 /// Mean and variances of each channel over the `conv_len` real rows of each sequence
-/// (accumulated in f64: a channel has up to tens of thousands of values).
+/// (per-sequence sums in f64, added in sequence order: the same result on any number of
+/// threads).
 fn batch_stats(z: &[f32], n: usize, lp: usize, conv_len: usize, c: usize) -> BatchStats {
     let count = (n * conv_len) as f64;
+    let rows = |seq: usize| z[seq * lp * c..][..conv_len * c].chunks_exact(c);
     let mut sum = vec![0.0f64; c];
-    for seq in 0..n {
-        for row in z[seq * lp * c..][..conv_len * c].chunks_exact(c) {
+    for part in map_range(n, |seq| {
+        let mut sum = vec![0.0f64; c];
+        for row in rows(seq) {
             for (s, &v) in sum.iter_mut().zip(row) {
                 *s += v as f64;
             }
         }
+        sum
+    }) {
+        for (s, p) in sum.iter_mut().zip(part) {
+            *s += p;
+        }
     }
     let mean: Vec<f64> = sum.iter().map(|s| s / count).collect();
     let mut sq = vec![0.0f64; c];
-    for seq in 0..n {
-        for row in z[seq * lp * c..][..conv_len * c].chunks_exact(c) {
+    for part in map_range(n, |seq| {
+        let mut sq = vec![0.0f64; c];
+        for row in rows(seq) {
             for ((s, &v), &m) in sq.iter_mut().zip(row).zip(&mean) {
                 let d = v as f64 - m;
                 *s += d * d;
             }
+        }
+        sq
+    }) {
+        for (s, p) in sq.iter_mut().zip(part) {
+            *s += p;
         }
     }
     BatchStats {
@@ -978,6 +992,19 @@ fn batch_stats(z: &[f32], n: usize, lp: usize, conv_len: usize, c: usize) -> Bat
             .iter()
             .map(|&s| (s / (count - 1.0).max(1.0)) as f32)
             .collect(),
+    }
+}
+
+/// `f(seq)` for `seq` in `0..n`, natively on all threads; the results in order.
+fn map_range<R: Send>(n: usize, f: impl Fn(usize) -> R + Sync + Send) -> Vec<R> {
+    #[cfg(not(target_family = "wasm"))]
+    {
+        use rayon::prelude::*;
+        (0..n).into_par_iter().map(f).collect()
+    }
+    #[cfg(target_family = "wasm")]
+    {
+        (0..n).map(f).collect()
     }
 }
 
