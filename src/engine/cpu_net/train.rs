@@ -949,40 +949,41 @@ impl Norm<'_> {
     }
 }
 
-/// Mean and variances of each channel over the `conv_len` real rows of each sequence
-/// (per-sequence sums in f64, added in sequence order: the same result on any number of
-/// threads).
+/// Mean and variances of each channel over the `conv_len` real rows of each sequence: sums
+/// over one sequence (a few hundred values) in f32, vectorised; the sequences' sums added in
+/// f64, in sequence order (the same result on any number of threads).
 fn batch_stats(z: &[f32], n: usize, lp: usize, conv_len: usize, c: usize) -> BatchStats {
     let count = (n * conv_len) as f64;
     let rows = |seq: usize| z[seq * lp * c..][..conv_len * c].chunks_exact(c);
     let mut sum = vec![0.0f64; c];
     for part in map_range(n, |seq| {
-        let mut sum = vec![0.0f64; c];
+        let mut sum = vec![0.0f32; c];
         for row in rows(seq) {
             for (s, &v) in sum.iter_mut().zip(row) {
-                *s += v as f64;
+                *s += v;
             }
         }
         sum
     }) {
         for (s, p) in sum.iter_mut().zip(part) {
-            *s += p;
+            *s += p as f64;
         }
     }
     let mean: Vec<f64> = sum.iter().map(|s| s / count).collect();
+    let mean32: Vec<f32> = mean.iter().map(|&m| m as f32).collect();
     let mut sq = vec![0.0f64; c];
     for part in map_range(n, |seq| {
-        let mut sq = vec![0.0f64; c];
+        let mut sq = vec![0.0f32; c];
         for row in rows(seq) {
-            for ((s, &v), &m) in sq.iter_mut().zip(row).zip(&mean) {
-                let d = v as f64 - m;
+            for ((s, &v), &m) in sq.iter_mut().zip(row).zip(&mean32) {
+                let d = v - m;
                 *s += d * d;
             }
         }
         sq
     }) {
         for (s, p) in sq.iter_mut().zip(part) {
-            *s += p;
+            *s += p as f64;
         }
     }
     BatchStats {
