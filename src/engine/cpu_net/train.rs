@@ -1111,7 +1111,7 @@ impl Dropout<'_> {
                 let mut site = Rng(*state);
                 let site_seed = site.next();
                 *state = site.0;
-                // keep with probability `keep`: the top 32 bits below keep * 2^32.
+                // Keep with probability `keep`: a 32-bit uniform below keep * 2^32.
                 let threshold = (keep * 4_294_967_296.0) as u64;
                 let mut out = buffers.zeroed(len);
                 for_each_seq(
@@ -1122,12 +1122,16 @@ impl Dropout<'_> {
                     |seq, out, _| {
                         let mut rng =
                             Rng(site_seed ^ (seq as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
-                        for v in out.iter_mut() {
-                            *v = if rng.next() >> 32 < threshold {
-                                scale
-                            } else {
-                                0.0
-                            };
+                        // Two 32-bit uniforms from each 64-bit draw.
+                        let factor = |u: u64| if u < threshold { scale } else { 0.0 };
+                        let mut pairs = out.chunks_exact_mut(2);
+                        for pair in &mut pairs {
+                            let r = rng.next();
+                            pair[0] = factor(r >> 32);
+                            pair[1] = factor(r & 0xFFFF_FFFF);
+                        }
+                        for v in pairs.into_remainder() {
+                            *v = factor(rng.next() >> 32);
                         }
                     },
                 );
