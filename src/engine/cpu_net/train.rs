@@ -41,11 +41,16 @@
 //! - the residual adds the output gradient to the input gradient of a pair's second block.
 //!
 //! **Dropout.** Gradients equal Burn's when dropout is off (the tests check that). With dropout
-//! on, [`Dropout`] says where the masks come from: this module's own seeded generator, or the
-//! caller. The trainer draws them from Burn's generator, in the order and shapes Burn's
-//! `Dropout` layers would, so a training run sees the very masks an autodiff run would (the
-//! training crate's tests check one step against autodiff with dropout on). Kept values are
-//! scaled by `1 / (1 - p)`, as `burn::nn::Dropout` does.
+//! on, [`Dropout`] says where the masks come from: this module's own seeded generator (the
+//! trainer's default: fast, Burn's distribution but not Burn's masks), or the caller (the
+//! trainer's `--dropout-masks burn` draws them from Burn's generator in the order and shapes
+//! Burn's `Dropout` layers would, so that a run sees the very masks an autodiff run would; the
+//! training crate's tests check one step against autodiff that way). Kept values are scaled by
+//! `1 / (1 - p)`, as `burn::nn::Dropout` does.
+//!
+//! Natively, the GEMMs use all of rayon's threads and the elementwise passes run one sequence
+//! per task (sums are formed per sequence and added in order, so results do not depend on the
+//! number of threads); the large buffers are recycled between steps.
 
 use crate::error::Error;
 use crate::input::sequence::CONSTRUCT_LEN;
