@@ -1410,6 +1410,15 @@ mod tests {
         for (v, f) in flat_mut(&mut params).into_iter().zip(fixed) {
             *v = f;
         }
+        // Scales near 1 and positive shifts and biases keep most ReLUs alive, so that every
+        // layer has a gradient to check.
+        for c in &mut params.convs {
+            c.gamma.iter_mut().for_each(|g| *g += 1.0);
+            c.beta.iter_mut().for_each(|b| *b += 0.3);
+        }
+        for d in &mut params.head {
+            d.bias.iter_mut().for_each(|b| *b += 0.5);
+        }
         let loss = LossKind::Mse;
         let out = net.step(&params, &x, &y, loss, Dropout::Seeded(9)).unwrap();
         // Dropout changes the result (the masks are really applied) ...
@@ -1422,20 +1431,41 @@ mod tests {
                 .loss,
             out.loss
         );
-        let norm2: f64 = flat(&out.grads).iter().map(|&g| (g as f64).powi(2)).sum();
-        let eps = 1e-3 / norm2.sqrt();
-        let moved = |sign: f64| {
-            let mut p = params.clone();
-            for (v, g) in flat_mut(&mut p).into_iter().zip(flat(&out.grads)) {
-                *v += (sign * eps * g as f64) as f32;
+        // One direction per layer (its gradient, zero elsewhere): an error in one layer's
+        // gradient would hide in a direction dominated by another's. The convolution bias is
+        // left out: batch norm removes it, its true gradient is 0.
+        let layers = out.grads.convs.len() + out.grads.head.len();
+        for layer in 0..layers {
+            let mut dir = out.grads.clone();
+            for v in flat_mut(&mut dir) {
+                *v = 0.0;
             }
-            net.step(&p, &x, &y, loss, Dropout::Seeded(9)).unwrap().loss
-        };
-        let slope = (moved(1.0) - moved(-1.0)) / (2.0 * eps);
-        assert!(
-            (slope - norm2).abs() <= 0.02 * norm2,
-            "directional derivative {slope} vs |grad|^2 {norm2}"
-        );
+            if layer < out.grads.convs.len() {
+                let (d, g) = (&mut dir.convs[layer], &out.grads.convs[layer]);
+                d.weight.clone_from(&g.weight);
+                d.gamma.clone_from(&g.gamma);
+                d.beta.clone_from(&g.beta);
+            } else {
+                let j = layer - out.grads.convs.len();
+                dir.head[j] = out.grads.head[j].clone();
+            }
+            let dir = flat(&dir);
+            let norm2: f64 = dir.iter().map(|&g| (g as f64).powi(2)).sum();
+            assert!(norm2 > 1e-12, "layer {layer} has no gradient");
+            let eps = 1e-3 / norm2.sqrt();
+            let moved = |sign: f64| {
+                let mut p = params.clone();
+                for (v, g) in flat_mut(&mut p).into_iter().zip(&dir) {
+                    *v += (sign * eps * *g as f64) as f32;
+                }
+                net.step(&p, &x, &y, loss, Dropout::Seeded(9)).unwrap().loss
+            };
+            let slope = (moved(1.0) - moved(-1.0)) / (2.0 * eps);
+            assert!(
+                (slope - norm2).abs() <= 0.03 * norm2,
+                "layer {layer}: directional derivative {slope} vs |grad|^2 {norm2}"
+            );
+        }
     }
 
     fn flat(p: &TrainParams) -> Vec<f32> {
