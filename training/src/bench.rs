@@ -1,8 +1,8 @@
 //! Training-step throughput and where a step's time goes.
 //!
-//! `camformer-training bench` runs the trainer's own step ([`crate::train::step`], the function
-//! `train` calls, AdamW and all) on batches of real or random sequences and reports sequences
-//! per second. Two modes:
+//! `camformer-training bench` runs the trainer's own step ([`Stepper::step`], what `train`
+//! calls, AdamW and all, with the gradient engine `--backward` picks) on batches of real or
+//! random sequences and reports sequences per second. Two modes:
 //!
 //! - **throughput** (the number to compare with other trainers): steps run back to back as in
 //!   training, with the batches assembled on a background thread, and the device is
@@ -11,7 +11,8 @@
 //!   backward, optimiser update and loss read, with a device synchronisation after each phase so
 //!   that each phase's time is its own. The synchronisations serialise work a GPU would
 //!   overlap, so the phase sum is larger than a throughput step there; on the CPU (flex
-//!   computes eagerly) the two agree.
+//!   computes eagerly) the two agree. With the CPU network's backward, "upload" is the copy of
+//!   the parameters to host memory and "optimizer" includes registering the gradients.
 
 use std::time::{Duration, Instant};
 
