@@ -117,9 +117,10 @@ def bench_pytorch_inference(arch, batch, steps, device):
     return {"predict_seq_per_s": seq_per_s, "ism_naive_s": sorted(times[1:])[1]}
 
 
-def bench_ours(trainer, arch, batch, steps, warmup, device, phases, inference=False, timeout=None):
+def bench_ours(trainer, arch, batch, steps, warmup, device, phases, inference=False, timeout=None,
+               backward="auto"):
     cmd = [str(trainer), "bench", "--arch", arch, "--device", device, "--batch-size", str(batch),
-           "--steps", str(steps), "--warmup", str(warmup)]
+           "--steps", str(steps), "--warmup", str(warmup), "--backward", backward]
     if phases:
         cmd.append("--phases")
     if inference:
@@ -146,6 +147,8 @@ def main():
     ap.add_argument("--gpu", action="store_true", help="ours on wgpu, PyTorch on CUDA")
     ap.add_argument("--phases", action="store_true", help="also profile our step by phase")
     ap.add_argument("--inference", action="store_true", help="also time prediction and ISM on the same device")
+    ap.add_argument("--backward", default="auto", choices=["auto", "autodiff", "cpu-net"],
+                    help="our trainer's gradient engine (auto: cpu-net on the CPU, autodiff on wgpu)")
     ap.add_argument("--trainer", default=None, help="camformer-training binary (default: the release build)")
     ap.add_argument("--timeout", type=float, default=None, help="seconds allowed for each run of our trainer")
     ap.add_argument("--skip-pytorch", action="store_true")
@@ -167,7 +170,7 @@ def main():
             row = {"arch": arch, "batch": batch, "device": torch_device if args.gpu else "cpu (2 threads)"}
             if not args.skip_ours:
                 row["ours"] = bench_ours(trainer, arch, batch, steps, args.warmup, our_device,
-                                         args.phases, args.inference, args.timeout)
+                                         args.phases, args.inference, args.timeout, args.backward)
             if not args.skip_pytorch:
                 row["pytorch"] = bench_pytorch(arch, batch, steps, args.warmup, torch_device)
                 if args.inference:

@@ -1,8 +1,8 @@
 //! Training-step throughput and where a step's time goes.
 //!
-//! `camformer-training bench` runs the trainer's own step ([`crate::train::step`], the function
-//! `train` calls, AdamW and all) on batches of real or random sequences and reports sequences
-//! per second. Two modes:
+//! `camformer-training bench` runs the trainer's own step ([`Stepper::step`], what `train`
+//! calls, AdamW and all, with the gradient engine `--backward` picks) on batches of real or
+//! random sequences and reports sequences per second. Two modes:
 //!
 //! - **throughput** (the number to compare with other trainers): steps run back to back as in
 //!   training, with the batches assembled on a background thread, and the device is
@@ -11,7 +11,8 @@
 //!   backward, optimiser update and loss read, with a device synchronisation after each phase so
 //!   that each phase's time is its own. The synchronisations serialise work a GPU would
 //!   overlap, so the phase sum is larger than a throughput step there; on the CPU (flex
-//!   computes eagerly) the two agree.
+//!   computes eagerly) the two agree. With the CPU network's backward, "upload" is the copy of
+//!   the parameters to host memory and "optimizer" includes registering the gradients.
 
 use std::time::{Duration, Instant};
 
@@ -24,8 +25,10 @@ use camformer::model::weights::StorageDtype;
 use camformer::{ArchConfig, Camformer, Construct, Predictor};
 use serde::Serialize;
 
+use crate::backward::{Backward, DropoutMasks, Stepper};
 use crate::data::{Dataset, Packed, Rng};
-use crate::train::{HostBatch, Loss, Prefetch, loss_fn, optimizer, step};
+use crate::train::{HostBatch, Loss, Prefetch, loss_fn, new_model, optimizer};
+use camformer::engine::cpu_net::train::TrainParams;
 
 /// What to benchmark.
 #[derive(Debug, Clone)]
@@ -42,6 +45,10 @@ pub struct BenchConfig {
     pub loss: Loss,
     /// Seed of the random model, data order and dropout.
     pub seed: u64,
+    /// Gradient engine.
+    pub backward: Backward,
+    /// The CPU network's dropout masks.
+    pub dropout_masks: DropoutMasks,
 }
 
 /// Time spent in each phase of a step, summed over the timed steps.
@@ -49,13 +56,15 @@ pub struct BenchConfig {
 pub struct Phases {
     /// Decoding packed rows and one-hot encoding them on the host.
     pub assemble_s: f64,
-    /// Copying the batch to the device.
+    /// Copying the batch to the device (autodiff), or the parameters to host memory (the CPU
+    /// network).
     pub upload_s: f64,
     /// Forward pass and loss.
     pub forward_s: f64,
     /// Backward pass (all gradients).
     pub backward_s: f64,
-    /// Gradient collection and the AdamW update.
+    /// Gradient collection and the AdamW update (with the CPU network: also the gradients'
+    /// and running statistics' trip back into Burn tensors).
     pub optimizer_s: f64,
     /// Reading the loss back to the host.
     pub loss_read_s: f64,
@@ -80,6 +89,8 @@ pub struct BenchReport {
     pub arch: String,
     /// `cpu` or `wgpu`.
     pub device: String,
+    /// Gradient engine: `autodiff` or `cpu-net`.
+    pub backward: String,
     /// Sequences per step.
     pub batch_size: usize,
     /// Timed steps.
@@ -142,20 +153,29 @@ pub fn throughput(data: &Dataset, config: &BenchConfig, base: Device) -> Result<
     anyhow::ensure!(!data.is_empty(), "no sequences to benchmark on");
     anyhow::ensure!(config.steps > 0, "--steps must be at least 1");
     let device = base.clone().autodiff();
-    device.seed(config.seed);
-    let mut model = Camformer::new(&config.arch, &device)?;
+    let stepper = Stepper::new(
+        config.backward,
+        &config.arch,
+        &base,
+        config.dropout_masks,
+        config.seed,
+    )?;
+    let mut model = new_model(&config.arch, &device, config.seed)?;
     let mut optim = optimizer(1e-3);
     let mut batches = Prefetch::new(&config.arch, data, order(data, config), config.batch_size);
+    let mut step_no = 0;
+    let mut run = |model: Camformer, optim: &mut _, batch| {
+        step_no += 1;
+        stepper.step(model, optim, config.loss, 1e-4, batch, &device, step_no)
+    };
     for batch in batches.by_ref().take(config.warmup) {
-        let (x, y) = batch.upload(&device);
-        model = step(model, &mut optim, config.loss, 1e-4, x, y).0;
+        model = run(model, &mut optim, batch)?.0;
     }
     sync(&device)?;
     let start = Instant::now();
     let mut loss_sum = None;
     for batch in batches {
-        let (x, y) = batch.upload(&device);
-        let (next, loss) = step(model, &mut optim, config.loss, 1e-4, x, y);
+        let (next, loss) = run(model, &mut optim, batch)?;
         model = next;
         loss_sum = Some(match loss_sum {
             Some(sum) => sum + loss,
@@ -169,6 +189,7 @@ pub fn throughput(data: &Dataset, config: &BenchConfig, base: Device) -> Result<
     Ok(BenchReport {
         arch: config.arch.name.clone(),
         device: String::new(),
+        backward: stepper.name().into(),
         batch_size: config.batch_size,
         steps: config.steps,
         seq_per_s: (config.steps * config.batch_size) as f64 / seconds,
@@ -183,8 +204,14 @@ pub fn throughput(data: &Dataset, config: &BenchConfig, base: Device) -> Result<
 pub fn phases(data: &Dataset, config: &BenchConfig, base: Device) -> Result<Phases> {
     anyhow::ensure!(!data.is_empty(), "no sequences to benchmark on");
     let device = base.clone().autodiff();
-    device.seed(config.seed);
-    let mut model = Camformer::new(&config.arch, &device)?;
+    let stepper = Stepper::new(
+        config.backward,
+        &config.arch,
+        &base,
+        config.dropout_masks,
+        config.seed,
+    )?;
+    let mut model = new_model(&config.arch, &device, config.seed)?;
     let mut optim = optimizer(1e-3);
     let order = order(data, config);
     let mut phases = Phases::default();
@@ -194,6 +221,19 @@ pub fn phases(data: &Dataset, config: &BenchConfig, base: Device) -> Result<Phas
 
         let batch = HostBatch::new(&config.arch, data, idx);
         lap.record(&mut phases.assemble_s);
+        if let Stepper::CpuNet { .. } = stepper {
+            // Host computation throughout: no synchronisation needed.
+            let params = TrainParams::from_module(&model)?;
+            lap.record(&mut phases.upload_s);
+            let tape = stepper.forward(&params, &batch, config.loss, Some(i))?;
+            lap.record(&mut phases.forward_s);
+            let grads = stepper.backward(&model, &params, tape)?;
+            lap.record(&mut phases.backward_s);
+            model = optim.step(1e-4, model, grads);
+            sync(&device)?;
+            lap.record(&mut phases.optimizer_s);
+            continue;
+        }
         let (x, y) = batch.upload(&device);
         sync(&device)?;
         lap.record(&mut phases.upload_s);
@@ -296,9 +336,10 @@ pub fn inference(data: &Dataset, config: &BenchConfig, base: Device) -> Result<I
 /// A human-readable table of a report.
 pub fn table(report: &BenchReport) -> String {
     let mut out = format!(
-        "{} on {}, batch {}: {:.1} training sequences/s ({} steps in {:.2} s; mean loss {:.4})\n",
+        "{} on {} ({}), batch {}: {:.1} training sequences/s ({} steps in {:.2} s; mean loss {:.4})\n",
         report.arch,
         report.device,
+        report.backward,
         report.batch_size,
         report.seq_per_s,
         report.steps,

@@ -10,6 +10,7 @@ use camformer::engine::files as model_files;
 use camformer::model::manifest::{Manifest, OutputInfo, sha256_hex};
 use camformer::model::weights::{StateDict, StorageDtype};
 use camformer::score::dream::{PAIR_SUBSETS, Scorer, TestSet};
+use camformer_training::backward::{Backward, DropoutMasks};
 use camformer_training::bench::{self, BenchConfig};
 use camformer_training::cv;
 use camformer_training::data::{Dataset, LoadReport, subsample};
@@ -91,6 +92,15 @@ struct TrainArgs {
     /// cpu or wgpu.
     #[arg(long, default_value = "cpu")]
     device: String,
+    /// Gradient engine: auto (the CPU network's own backward pass on --device cpu, Burn
+    /// autodiff on wgpu), autodiff, or cpu-net (CPU only). Same gradients; cpu-net is several
+    /// times faster on the CPU (docs/benchmarks.md). Checkpoints work with either.
+    #[arg(long, value_enum, default_value = "auto")]
+    backward: Backward,
+    /// With the cpu-net backward: dropout masks from its own fast generator (own), or from
+    /// Burn's, the very masks an autodiff run draws (burn: slower, for comparisons).
+    #[arg(long, value_enum, default_value = "own")]
+    dropout_masks: DropoutMasks,
     /// Model name for the manifest.
     #[arg(long, default_value = "camformer-model")]
     name: String,
@@ -186,6 +196,15 @@ enum Command {
         /// cpu or wgpu.
         #[arg(long, default_value = "cpu")]
         device: String,
+        /// Gradient engine: auto (the CPU network's own backward pass on --device cpu, Burn
+        /// autodiff on wgpu), autodiff, or cpu-net (CPU only). Same gradients; cpu-net is several
+        /// times faster on the CPU (docs/benchmarks.md). Checkpoints work with either.
+        #[arg(long, value_enum, default_value = "auto")]
+        backward: Backward,
+        /// With the cpu-net backward: dropout masks from its own fast generator (own), or from
+        /// Burn's, the very masks an autodiff run draws (burn: slower, for comparisons).
+        #[arg(long, value_enum, default_value = "own")]
+        dropout_masks: DropoutMasks,
         #[arg(long, default_value_t = 256)]
         batch_size: usize,
         /// Timed steps.
@@ -433,6 +452,8 @@ impl TrainArgs {
             max_train: self.max_train,
             warmup_steps: self.warmup_steps,
             time_limit_s: self.time_limit_s,
+            backward: self.backward,
+            dropout_masks: self.dropout_masks,
         })
     }
 
@@ -644,6 +665,8 @@ fn main() -> Result<()> {
         Command::Bench {
             arch,
             device,
+            backward,
+            dropout_masks,
             batch_size,
             steps,
             warmup,
@@ -660,6 +683,8 @@ fn main() -> Result<()> {
                 warmup,
                 loss,
                 seed,
+                backward,
+                dropout_masks,
             };
             bench(config, data.as_deref(), &device, phases, inference)?
         }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::nn::loss::{HuberLossConfig, Reduction};
 use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
@@ -19,6 +19,7 @@ use camformer::{ArchConfig, Camformer, Predictor};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
+use crate::backward::{Backward, DropoutMasks, Stepper};
 use crate::data::{Dataset, Rng};
 
 /// Training loss.
@@ -82,6 +83,14 @@ pub struct TrainConfig {
     /// runs that must fit a fixed window, such as a borrowed GPU; the manifest records it.
     #[serde(default)]
     pub time_limit_s: Option<f64>,
+    /// Which engine computes the gradients (`auto`: the CPU network's backward on the CPU,
+    /// Burn autodiff elsewhere). Checkpoints do not depend on it.
+    #[serde(default)]
+    pub backward: Backward,
+    /// The CPU network's dropout masks: its own generator (fast) or Burn's (the very masks an
+    /// autodiff run draws).
+    #[serde(default)]
+    pub dropout_masks: DropoutMasks,
 }
 
 /// What one epoch achieved.
@@ -179,6 +188,14 @@ impl HostBatch {
         self.len() == 0
     }
 
+    /// The encoded inputs `[n, channels, 110]` and the targets, in host memory.
+    pub fn host(&self) -> (&[f32], &[f32]) {
+        (
+            self.x.as_slice::<f32>().expect("encoded as f32"),
+            self.y.as_slice::<f32>().expect("targets as f32"),
+        )
+    }
+
     /// Uploads the batch to `device`.
     pub fn upload(self, device: &Device) -> (Tensor<3>, Tensor<2>) {
         (
@@ -249,6 +266,27 @@ pub fn step(
     let grads = GradientsParams::from_grads(loss.backward(), &model);
     let model = optim.step(lr, model, grads);
     (model, loss.detach())
+}
+
+/// A fresh model of `cfg` on `device`, initialised from `seed`, every parameter initialised
+/// now.
+///
+/// Burn initialises parameters lazily, on first use: in a training step that is during the
+/// forward pass, interleaved with the dropout masks drawn from the same generator, and after
+/// the epoch's reseeding. Initialising everything here, right after seeding, makes the initial
+/// weights independent of the gradient engine (the CPU network reads every parameter before its
+/// forward), so that both engines start from the same model and draw the same masks.
+pub fn new_model(cfg: &ArchConfig, device: &Device, seed: u64) -> Result<Camformer> {
+    struct Init;
+    impl ModuleVisitor for Init {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let _ = param.val();
+        }
+    }
+    device.seed(seed);
+    let model = Camformer::new(cfg, device)?;
+    model.visit(&mut Init);
+    Ok(model)
 }
 
 /// The optimiser the trainer uses (AdamW, as the authors).
@@ -385,8 +423,15 @@ pub fn train(
     let steps_per_epoch = train.len().div_ceil(config.batch_size);
     let total_steps = steps_per_epoch * config.epochs;
 
-    device.seed(config.seed);
-    let mut model = Camformer::new(&cfg, &device)?;
+    let stepper = Stepper::new(
+        config.backward,
+        &cfg,
+        &base,
+        config.dropout_masks,
+        config.seed,
+    )?;
+    eprintln!("gradients: {}", stepper.name());
+    let mut model = new_model(&cfg, &device, config.seed)?;
     let mut optim = optimizer(config.weight_decay);
     let mut state = State {
         config: config.clone(),
@@ -488,8 +533,8 @@ pub fn train(
             };
             last_lr = lr;
             let n = batch.len();
-            let (x, y) = batch.upload(&device);
-            let (next, loss) = step(model, &mut optim, config.loss, lr, x, y);
+            let (next, loss) =
+                stepper.step(model, &mut optim, config.loss, lr, batch, &device, step_no)?;
             model = next;
             loss_sum = Some(match loss_sum {
                 Some(sum) => sum + loss,

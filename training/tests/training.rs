@@ -8,6 +8,7 @@ use burn::tensor::Device;
 use camformer::engine::files as model_files;
 use camformer::model::manifest::OutputInfo;
 use camformer::{ArchConfig, Camformer};
+use camformer_training::backward::{Backward, DropoutMasks, Stepper};
 use camformer_training::data::Dataset;
 use camformer_training::train::{self, ExportInfo, Loss, Schedule, TrainConfig};
 use camformer_training::{bench, cv};
@@ -53,6 +54,8 @@ fn config(epochs: usize) -> TrainConfig {
         max_train: None,
         warmup_steps: 4,
         time_limit_s: None,
+        backward: Backward::Auto,
+        dropout_masks: DropoutMasks::Own,
     }
 }
 
@@ -241,6 +244,8 @@ fn the_benchmark_runs_the_training_step_and_inference() {
         warmup: 1,
         loss: Loss::Mse,
         seed: 1,
+        backward: Backward::Auto,
+        dropout_masks: DropoutMasks::Own,
     };
     let report = bench::throughput(&data, &config, Device::flex()).unwrap();
     assert!(report.seq_per_s > 0.0 && report.mean_loss.is_finite());
@@ -249,4 +254,139 @@ fn the_benchmark_runs_the_training_step_and_inference() {
     assert!(phases.forward_s > 0.0 && phases.backward_s > 0.0 && phases.optimizer_s > 0.0);
     let inference = bench::inference(&data, &config, Device::flex()).unwrap();
     assert!(inference.predict_seq_per_s > 0.0 && inference.ism_fast_s > 0.0);
+}
+
+/// The parameters and running statistics of a model, flattened in module order (the running
+/// statistics synchronised: `value()` may lag one update behind).
+fn flat_state(model: &Camformer) -> (Vec<f32>, Vec<f32>) {
+    let read = |t: burn::tensor::Tensor<1>| t.into_data().try_into_vec::<f32>().unwrap();
+    let sd = model.to_state_dict(&tiny_arch(), false).unwrap();
+    let params = sd
+        .names()
+        .filter(|n| !n.contains("running"))
+        .flat_map(|n| sd.get(n).unwrap().data.clone())
+        .collect();
+    let running = model
+        .blocks
+        .iter()
+        .flat_map(|b| {
+            let norm = b.norm.as_ref().unwrap();
+            let mut v = read(norm.running_mean.value_sync());
+            v.extend(read(norm.running_var.value_sync()));
+            v
+        })
+        .collect();
+    (params, running)
+}
+
+/// One step of each engine from the same model and batch, dropout on (tiny_mini has dropout
+/// in every block): both engines draw the same masks from Burn's generator, the gradients reach
+/// Burn's optimiser under the right parameter ids and shapes, so AdamW moves every parameter the
+/// same way, and the running statistics are blended the same way.
+#[test]
+fn a_cpu_network_step_updates_the_model_as_an_autodiff_step() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let arch = tiny_arch();
+    assert!(arch.blocks.iter().all(|b| b.dropout > 0.1));
+    let (t, _) = sample();
+    let idx: Vec<usize> = (0..16).collect();
+    let base = Device::flex();
+    let device = base.clone().autodiff();
+    // Two identical models, not clones: clones share their running statistics.
+    let fresh = || train::new_model(&arch, &device, 3).unwrap();
+    let before = flat_state(&fresh());
+    let mut after = Vec::new();
+    for backward in [Backward::Autodiff, Backward::CpuNet] {
+        let model = fresh();
+        let stepper = Stepper::new(backward, &arch, &base, DropoutMasks::Burn, 0).unwrap();
+        assert_eq!(
+            stepper.name(),
+            format!("{backward:?}")
+                .to_lowercase()
+                .replace("cpunet", "cpu-net")
+        );
+        let mut optim = train::optimizer(1e-3);
+        let batch = train::HostBatch::new(&arch, &t, &idx);
+        let (next, loss) = stepper
+            .step(model, &mut optim, Loss::Mse, 1e-2, batch, &device, 0)
+            .unwrap();
+        let loss = loss.into_scalar::<f32>();
+        after.push((flat_state(&next), loss));
+    }
+    let ((auto, auto_loss), (cpu, cpu_loss)) = (&after[0], &after[1]);
+    assert!(
+        (auto_loss - cpu_loss).abs() < 1e-5 * auto_loss.abs().max(1.0),
+        "{auto_loss} vs {cpu_loss}"
+    );
+    // AdamW's first step moves each parameter by about lr * sign(gradient) (plus decay): a
+    // gradient routed to the wrong parameter, or lost, shows as a move of ~lr.
+    let mut moved = 0;
+    for ((a, c), b) in auto.0.iter().zip(&cpu.0).zip(&before.0) {
+        if (a - b).abs() > 5e-3 {
+            moved += 1;
+        }
+        assert!(
+            (a - c).abs() < 1e-3,
+            "autodiff moved {b} to {a}, cpu-net to {c}"
+        );
+    }
+    assert!(
+        moved > auto.0.len() / 2,
+        "{moved} of {} parameters moved",
+        auto.0.len()
+    );
+    for ((a, c), b) in auto.1.iter().zip(&cpu.1).zip(&before.1) {
+        assert!(
+            (a - c).abs() <= 1e-5 * a.abs().max(1.0),
+            "running {b}: {a} vs {c}"
+        );
+    }
+    assert!(
+        auto.1
+            .iter()
+            .zip(&before.1)
+            .any(|(a, b)| (a - b).abs() > 1e-3)
+    );
+}
+
+#[test]
+fn the_cpu_network_backward_is_refused_off_the_cpu_only_when_asked_for() {
+    // Auto picks the CPU network on the CPU device; asked for by name it is the same.
+    let arch = tiny_arch();
+    let base = Device::flex();
+    assert_eq!(
+        Stepper::new(Backward::Auto, &arch, &base, DropoutMasks::Own, 0)
+            .unwrap()
+            .name(),
+        "cpu-net"
+    );
+    assert_eq!(
+        Stepper::new(Backward::Autodiff, &arch, &base, DropoutMasks::Own, 0)
+            .unwrap()
+            .name(),
+        "autodiff"
+    );
+    // An autodiff device is not the plain CPU device.
+    let e = Stepper::new(
+        Backward::CpuNet,
+        &arch,
+        &base.clone().autodiff(),
+        DropoutMasks::Own,
+        0,
+    )
+    .err()
+    .unwrap();
+    assert!(e.to_string().contains("CPU device only"), "{e}");
+    assert_eq!(
+        Stepper::new(
+            Backward::Auto,
+            &arch,
+            &base.autodiff(),
+            DropoutMasks::Own,
+            0
+        )
+        .unwrap()
+        .name(),
+        "autodiff"
+    );
 }

@@ -88,6 +88,103 @@ pub(crate) fn matmul(
     }
 }
 
+/// A matrix operand read with arbitrary strides: element `(i, j)` is `data[i * rs + j * cs]`.
+/// Transposes and overlapping convolution windows are views, not copies.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Strided<'a> {
+    /// The floats the view reads.
+    pub data: &'a [f32],
+    /// Distance between rows.
+    pub rs: usize,
+    /// Distance between columns.
+    pub cs: usize,
+}
+
+impl<'a> Strided<'a> {
+    /// A view of `data` with row stride `rs` and column stride `cs`.
+    pub(crate) fn new(data: &'a [f32], rs: usize, cs: usize) -> Self {
+        Strided { data, rs, cs }
+    }
+
+    /// Panics unless a `rows x cols` view fits in the slice.
+    fn check(&self, rows: usize, cols: usize, what: &str) {
+        let last = (rows - 1) * self.rs + (cols - 1) * self.cs;
+        assert!(
+            last < self.data.len(),
+            "{what}: {} floats for {rows} x {cols} with strides ({}, {})",
+            self.data.len(),
+            self.rs,
+            self.cs
+        );
+    }
+}
+
+/// `dst (+)= lhs * rhs` for `lhs` `[m, k]` and `rhs` `[k, n]` strided views and `dst` `[m, n]`
+/// with row stride `dst_rs` (columns contiguous). With `accumulate` the product is added to
+/// `dst`; otherwise `dst` is overwritten. The training backward uses it for products with
+/// transposed operands (weight gradients: windows^T x output gradient).
+///
+/// Panics if a view does not fit its slice or `dst` rows would overlap.
+#[allow(clippy::too_many_arguments)] // a GEMM's shape, operands and strides
+pub(crate) fn matmul_strided(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [f32],
+    dst_rs: usize,
+    lhs: Strided<'_>,
+    rhs: Strided<'_>,
+    accumulate: bool,
+    par: Parallelism,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(dst_rs >= n, "dst rows of {n} every {dst_rs} would overlap");
+    assert!(
+        dst.len() >= (m - 1) * dst_rs + n,
+        "dst: {} < {m} rows of {n} every {dst_rs}",
+        dst.len()
+    );
+    if k == 0 {
+        if !accumulate {
+            for row in 0..m {
+                dst[row * dst_rs..row * dst_rs + n].fill(0.0);
+            }
+        }
+        return;
+    }
+    lhs.check(m, k, "lhs");
+    rhs.check(k, n, "rhs");
+    // SAFETY: the checks above keep every element gemm reads (lhs: m x k, rhs: k x n at their
+    // strides) or writes (dst: m rows of n at stride dst_rs >= n, so no two elements alias)
+    // inside the slices. dst is a unique borrow, so it aliases neither operand. With
+    // `read_dst` gemm computes `alpha * dst + beta * lhs * rhs`; without, `beta * lhs * rhs`.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            dst_rs as isize,
+            accumulate,
+            lhs.data.as_ptr(),
+            lhs.cs as isize,
+            lhs.rs as isize,
+            rhs.data.as_ptr(),
+            rhs.cs as isize,
+            rhs.rs as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            par.to_gemm(),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +259,37 @@ mod tests {
             &[0.0; 8],
             Parallelism::None,
         );
+    }
+
+    #[test]
+    fn strided_views_give_transposed_products() {
+        // dst (3 x 4, row stride 6) = lhs^T (lhs stored 5 x 3) * rhs^T (rhs stored 4 x 5).
+        let (m, n, k) = (3, 4, 5);
+        let lhs: Vec<f32> = (0..k * m).map(|i| (i as f32 * 0.3).sin()).collect();
+        let rhs: Vec<f32> = (0..n * k).map(|i| (i as f32 * 0.7).cos()).collect();
+        let mut dst = vec![1.0; 2 * 6 + 4];
+        let want =
+            |i: usize, j: usize| -> f32 { (0..k).map(|t| lhs[t * m + i] * rhs[j * k + t]).sum() };
+        for accumulate in [false, true] {
+            matmul_strided(
+                m,
+                n,
+                k,
+                &mut dst,
+                6,
+                Strided::new(&lhs, 1, m),
+                Strided::new(&rhs, 1, k),
+                accumulate,
+                Parallelism::None,
+            );
+        }
+        for i in 0..m {
+            for j in 0..n {
+                // Written once, then the same product added.
+                assert!((dst[i * 6 + j] - 2.0 * want(i, j)).abs() < 1e-5);
+            }
+        }
+        // Between the rows: untouched.
+        assert_eq!(dst[4], 1.0);
     }
 }

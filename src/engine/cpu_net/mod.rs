@@ -21,10 +21,12 @@
 //! Natively, chunks of [`CHUNK`] sequences run on rayon's threads; in wasm (single-threaded)
 //! they run one after another, and `gemm` uses its simd128 kernels.
 //!
-//! [`ism`] does fast exact in-silico mutagenesis on the same buffers.
+//! [`ism`] does fast exact in-silico mutagenesis on the same buffers, and [`train`] runs the
+//! forward pass in training mode (batch statistics) and the backward pass, for the trainer.
 
 pub mod ism;
 mod matmul;
+pub mod train;
 
 use crate::error::Error;
 use crate::input::encoding::Encoding;
@@ -327,7 +329,7 @@ mod tests {
     use burn::tensor::Device;
 
     /// Deterministic values in [-scale, scale).
-    fn values(n: usize, seed: u64, scale: f32) -> Vec<f32> {
+    pub(super) fn values(n: usize, seed: u64, scale: f32) -> Vec<f32> {
         let mut x = seed
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
@@ -341,7 +343,7 @@ mod tests {
             .collect()
     }
 
-    fn params(config: &ArchConfig) -> FoldedParams {
+    pub(super) fn params(config: &ArchConfig) -> FoldedParams {
         let mut cin = config.encoding.channels();
         let mut convs = Vec::new();
         for (i, b) in config.blocks.iter().enumerate() {
@@ -379,7 +381,7 @@ mod tests {
 
     /// Family members the published models do not exercise: a pooled second block of a
     /// residual pair, kernel 1, a single block, asymmetric explicit padding.
-    fn odd_members() -> Vec<ArchConfig> {
+    pub(super) fn odd_members() -> Vec<ArchConfig> {
         let same = Padding::Same;
         let pool = |kernel, stride| Some(Pool { kernel, stride });
         let base = ArchConfig::mini();
@@ -415,7 +417,7 @@ mod tests {
     }
 
     /// 19 sequences (more than two chunks), some with `N`.
-    fn constructs() -> Vec<Construct> {
+    pub(super) fn constructs() -> Vec<Construct> {
         (0..19)
             .map(|s| {
                 let text: String = (0..CONSTRUCT_LEN)
