@@ -396,10 +396,422 @@ function mergeMatrix(x, y) {
 return { randomRegions, mergeSummary, mergePair, mergeMatrix };
 })();
 
-// ---- www/app/pool.js ----
+// ---- www/app/dom.js ----
 const __module4 = (() => {
+const { BACKEND } = __module1;
+// The helpers the panels and figures share, in one place: building elements and SVG, the
+// common controls, number / backend / file-name formatting, sequence input, and downloads
+// (TSV, SVG, PNG). Everything is built with createElement and properties, never innerHTML with
+// data, so record names cannot inject markup, and never with style attributes, which a strict
+// Content-Security-Policy would block.
+
+
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** 0-based start of the 80-bp random region in the 110-bp construct (construct 18-97, 1-based). */
+const REGION_START = 17;
+/** Length of the random region, the part the motif and design tools edit. */
+const REGION_LENGTH = 80;
+
+/**
+ * Creates an HTML element.
+ * @param {string} tag
+ * @param {object} [props] `class`, `text`, `data` (dataset), `attrs`, `on` ({event: handler}),
+ *   anything else is assigned as a property (`value`, `type`, `disabled`, `title`, ...)
+ * @param {...(Node|string|null|undefined|false)} children
+ * @returns {HTMLElement}
+ */
+function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  applyProps(el, props);
+  append(el, children);
+  return el;
+}
+
+/**
+ * Creates an SVG element; props are attributes (numbers rounded to 3 decimals).
+ * @param {string} tag
+ * @param {object} [attrs]
+ * @param {...(Node|string|null|undefined|false)} children
+ * @returns {SVGElement}
+ */
+function s(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'text') el.textContent = String(value);
+    else el.setAttribute(key, typeof value === 'number' ? String(round3(value)) : String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+/**
+ * An SVG text label (10 px sans-serif, dark grey, centred unless `attrs` say otherwise).
+ * @param {number} x
+ * @param {number} y
+ * @param {string} text
+ * @param {object} [attrs] more or overriding attributes
+ * @returns {SVGTextElement}
+ */
+function svgText(x, y, text, attrs = {}) {
+  return s('text', { x, y, 'font-size': 10, 'font-family': 'sans-serif', fill: '#333', 'text-anchor': 'middle', ...attrs, text });
+}
+
+function round3(x) {
+  return Math.round(x * 1000) / 1000;
+}
+
+function applyProps(el, props) {
+  for (const [key, value] of Object.entries(props ?? {})) {
+    if (value === undefined || value === null) continue;
+    if (key === 'class') el.className = value;
+    else if (key === 'text') el.textContent = String(value);
+    else if (key === 'data') Object.assign(el.dataset, value);
+    else if (key === 'attrs') for (const [a, v] of Object.entries(value)) el.setAttribute(a, String(v));
+    else if (key === 'on') for (const [ev, fn] of Object.entries(value)) el.addEventListener(ev, fn);
+    else el[key] = value;
+  }
+}
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/**
+ * Replaces an element's children.
+ * @param {Element} el
+ * @param {...(Node|string|null|undefined|false)} children
+ */
+function replaceChildren(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+}
+
+/**
+ * A multi-line text box without spell checking (sequences, variant lines).
+ * @param {string} cls
+ * @param {string} label its accessible name
+ * @param {string} placeholder
+ * @param {number} [rows]
+ * @returns {HTMLTextAreaElement}
+ */
+function textBox(cls, label, placeholder, rows = 2) {
+  return h('textarea', { class: cls, rows, spellcheck: false, placeholder, attrs: { 'aria-label': label } });
+}
+
+/**
+ * A <select> of fixed options.
+ * @param {string} cls
+ * @param {string} label its accessible name
+ * @param {Array<[string, string]>} options [value, text], the first selected
+ * @returns {HTMLSelectElement}
+ */
+function choice(cls, label, options) {
+  return h('select', { class: cls, attrs: { 'aria-label': label } }, options.map(([value, text]) => h('option', { value, text })));
+}
+
+/**
+ * A table's header row.
+ * @param {string[]} labels
+ * @returns {HTMLTableRowElement}
+ */
+function headerRow(labels) {
+  return h('tr', {}, labels.map((t) => h('th', { text: t })));
+}
+
+/**
+ * A sequence as typed or pasted: whitespace (line breaks included) dropped, upper case.
+ * @param {string} text
+ * @returns {string}
+ */
+function cleanSequence(text) {
+  return text.replace(/\s+/g, '').toUpperCase();
+}
+
+/**
+ * Offers `content` as a file download (a Blob URL; nothing leaves the machine).
+ * @param {string} filename
+ * @param {Blob|string} content
+ * @param {string} [type] MIME type for string content
+ */
+function download(filename, content, type = 'text/plain') {
+  const blob = content instanceof Blob ? content : new Blob([content], { type: `${type};charset=utf-8` });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.rel = 'noopener';
+  a.click();
+  // The download has started by the next task; keep the URL a little longer for slow handlers.
+  setTimeout(() => URL.revokeObjectURL(url), 30_000);
+}
+
+/**
+ * Offers TSV text as a download.
+ * @param {string} filename
+ * @param {string} text
+ */
+function downloadTsv(filename, text) {
+  download(filename, text, 'text/tab-separated-values');
+}
+
+/**
+ * Offers the SVG figure inside `container` as a download (nothing when there is none).
+ * @param {string} filename
+ * @param {Element} container
+ */
+function downloadSvg(filename, container) {
+  const svg = container.querySelector('svg');
+  if (svg) download(filename, serializeSvg(svg), 'image/svg+xml');
+}
+
+/**
+ * Offers the SVG figure inside `container` as a PNG download (2 px per SVG unit).
+ * @param {string} filename
+ * @param {Element} container
+ * @returns {Promise<void>} rejects when the PNG cannot be made
+ */
+async function downloadPng(filename, container) {
+  const svg = container.querySelector('svg');
+  if (svg) download(filename, await svgToPng(svg, 2));
+}
+
+/**
+ * Rows of cells as TSV text (one line each, a final newline).
+ * @param {Array<Array<string|number>>} rows
+ * @returns {string}
+ */
+function tsv(rows) {
+  return rows.map((cells) => cells.join('\t')).join('\n') + '\n';
+}
+
+/**
+ * A name made safe for a file name (at most 60 characters; 'sequence' when nothing is left).
+ * @param {string} name
+ * @returns {string}
+ */
+function fileSafe(name) {
+  return String(name).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) || 'sequence';
+}
+
+/**
+ * Formats a number with a fixed number of decimals; '' for null/NaN.
+ * @param {number|null|undefined} x
+ * @param {number} [digits]
+ * @returns {string}
+ */
+function fmt(x, digits = 3) {
+  return x === null || x === undefined || Number.isNaN(x) ? '' : Number(x).toFixed(digits);
+}
+
+/**
+ * Formats a difference with its sign: "+0.0123", "-0.0045".
+ * @param {number} x
+ * @param {number} [digits]
+ * @returns {string}
+ */
+function fmtSigned(x, digits = 4) {
+  return `${x >= 0 ? '+' : ''}${fmt(x, digits)}`;
+}
+
+/**
+ * Where the model ran, for "... on the GPU (WebGPU)" / "... on the CPU".
+ * @param {string} backend a reply's `backend`
+ * @returns {string}
+ */
+function backendName(backend) {
+  return backend === BACKEND.webgpu ? 'GPU (WebGPU)' : 'CPU';
+}
+
+/**
+ * Formats milliseconds as "850 ms" or "1.23 s".
+ * @param {number} ms
+ * @returns {string}
+ */
+function fmtMs(ms) {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/**
+ * A message line for errors and notes, with a role screen readers announce.
+ * @param {'error'|'note'|'warning'} kind
+ * @returns {HTMLElement}
+ */
+function messageBox(kind = 'error') {
+  return h('div', { class: `cf-message cf-${kind}`, attrs: { role: kind === 'error' ? 'alert' : 'status' }, hidden: true });
+}
+
+/**
+ * Shows (or with an empty text hides) a message box.
+ * @param {HTMLElement} box from messageBox()
+ * @param {string} [text]
+ */
+function showMessage(box, text = '') {
+  box.textContent = text;
+  box.hidden = !text;
+}
+
+/**
+ * Renders an SVG element to a PNG Blob (through an <img> of a Blob URL and a canvas).
+ * @param {SVGSVGElement} svgEl a self-contained SVG (attributes, no external CSS)
+ * @param {number} [scale] pixels per SVG unit
+ * @returns {Promise<Blob>}
+ */
+async function svgToPng(svgEl, scale = 2) {
+  const text = serializeSvg(svgEl);
+  const [, , w, hgt] = (svgEl.getAttribute('viewBox') ?? '0 0 800 400').split(/\s+/).map(Number);
+  const url = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
+  try {
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.ceil(w * scale);
+    canvas.height = Math.ceil(hgt * scale);
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+    return await new Promise((resolve, reject) =>
+      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG export failed'))), 'image/png'),
+    );
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+/**
+ * An SVG element as standalone SVG file text.
+ * @param {SVGSVGElement} svgEl
+ * @returns {string}
+ */
+function serializeSvg(svgEl) {
+  const copy = svgEl.cloneNode(true);
+  copy.setAttribute('xmlns', SVG_NS);
+  const [, , w, hgt] = (svgEl.getAttribute('viewBox') ?? '0 0 800 400').split(/\s+/);
+  copy.setAttribute('width', w);
+  copy.setAttribute('height', hgt);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(copy)}\n`;
+}
+return { REGION_START, REGION_LENGTH, h, s, svgText, replaceChildren, textBox, choice, headerRow, cleanSequence, download, downloadTsv, downloadSvg, downloadPng, tsv, fileSafe, fmt, fmtSigned, backendName, fmtMs, messageBox, showMessage, svgToPng, serializeSvg };
+})();
+
+// ---- www/app/positions.js ----
+const __module5 = (() => {
+const { REGION_LENGTH, REGION_START } = __module4;
+// Positions as users type and read them, one convention in every panel (the same rules as the
+// Rust `input::positions` module, which the CLI and the variants parser use): a plain number
+// is a 1-based position in the 110-bp construct the model sees (ISM, design edits like 89T>G,
+// variants); `r72` is a position in the 80-bp random region (construct 89). Every field that
+// takes a position accepts both, and positions are shown as "89 (region 72)".
+
+
+
+/** Length of the construct. */
+const CONSTRUCT_LENGTH = 110;
+
+/**
+ * Reads one position, `89` or `r72`, as a 1-based construct position.
+ * @param {string} token
+ * @returns {{position: number} | {error: string}}
+ */
+function parsePosition(token) {
+  const t = token.trim();
+  const m = /^([rR]?)\s*(\d+)$/.exec(t);
+  if (!m) return { error: `'${t}' is not a position: write a construct position (1-${CONSTRUCT_LENGTH}) or a random-region position with an r (r1-r${REGION_LENGTH})` };
+  const n = Number(m[2]);
+  if (m[1]) {
+    if (n < 1 || n > REGION_LENGTH) return { error: `'${t}' is outside the random region (r1-r${REGION_LENGTH})` };
+    return { position: REGION_START + n };
+  }
+  if (n < 1 || n > CONSTRUCT_LENGTH) return { error: `'${t}' is outside the ${CONSTRUCT_LENGTH}-bp construct (1-${CONSTRUCT_LENGTH}; r1-r${REGION_LENGTH} for the random region)` };
+  return { position: n };
+}
+
+/**
+ * Reads one position that must lie in the random region, as a 1-based region position (what
+ * the motif what-ifs and the design search take).
+ * @param {string} token
+ * @param {string} what the field's name, for the message
+ * @returns {number} the region position
+ * @throws {Error} naming the field and the allowed range
+ */
+function regionPositionOf(token, what) {
+  const r = parsePosition(token);
+  if (r.error) throw new Error(`${what}: ${r.error}.`);
+  const region = r.position - REGION_START;
+  if (region < 1 || region > REGION_LENGTH) throw new Error(`${what}: ${describePosition(r.position)} is in a constant flank; edits go in the random region (construct ${REGION_START + 1}-${REGION_START + REGION_LENGTH}, or r1-r${REGION_LENGTH}).`);
+  return region;
+}
+
+/**
+ * Reads positions and ranges (`18-25, r3 r10-12; 90`) as sorted, distinct construct positions.
+ * @param {string} text
+ * @returns {{positions: number[]} | {error: string}}
+ */
+function parsePositionList(text) {
+  const out = new Set();
+  for (const token of text.split(/[\s,;]+/).filter(Boolean)) {
+    const range = /^([rR]?\d+)\s*[-–]\s*([rR]?\d+)$/.exec(token);
+    let a;
+    let b;
+    if (range) {
+      // `r10-12` means r10-r12: the start's prefix holds for the end.
+      const end = /^[rR]/.test(range[1]) && !/^[rR]/.test(range[2]) ? `r${range[2]}` : range[2];
+      a = parsePosition(range[1]);
+      b = parsePosition(end);
+    } else {
+      a = b = parsePosition(token);
+    }
+    if (a.error) return { error: a.error };
+    if (b.error) return { error: b.error };
+    if (a.position > b.position) return { error: `'${token}': the range runs backwards` };
+    for (let p = a.position; p <= b.position; p++) out.add(p);
+  }
+  return { positions: [...out].sort((x, y) => x - y) };
+}
+
+/**
+ * A construct position for people: "89 (region 72)", "5 (5′ flank)".
+ * @param {number} position 1-based construct position
+ * @returns {string}
+ */
+function describePosition(position) {
+  const r = position - REGION_START;
+  if (r >= 1 && r <= REGION_LENGTH) return `${position} (region ${r})`;
+  return `${position} (${position <= REGION_START ? '5′' : '3′'} flank)`;
+}
+
+/**
+ * Writes positions as ranges: {18,19,20,59} -> "18-20,59".
+ * @param {Iterable<number>} positions
+ * @returns {string}
+ */
+function formatPositions(positions) {
+  const sorted = [...positions].sort((a, b) => a - b);
+  const parts = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(j > i ? `${sorted[i]}-${sorted[j]}` : String(sorted[i]));
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+return { CONSTRUCT_LENGTH, parsePosition, regionPositionOf, parsePositionList, describePosition, formatPositions };
+})();
+
+// ---- www/app/pool.js ----
+const __module6 = (() => {
 const { mergeMatrix, mergePair } = __module3;
 const { CancelledError, WorkerClient } = __module2;
+const { REGION_LENGTH, REGION_START } = __module4;
+const { CONSTRUCT_LENGTH } = __module5;
 const { BACKEND, JOB, STATUS, UNIT } = __module1;
 // The worker pool: several Camformer workers (www/worker.js), each with its own wasm instance
 // and model, so that long jobs use every core. Wasm threads would need SharedArrayBuffer and
@@ -432,6 +844,8 @@ const { BACKEND, JOB, STATUS, UNIT } = __module1;
 // Progress of a split job is the sum over its tasks; cancel stops every task, and the job
 // rejects with a CancelledError whose `partial` holds what was computed (finished tasks and the
 // finished part of stopped ones).
+
+
 
 
 
@@ -854,7 +1268,7 @@ function listPlan(params) {
 
 /** Positions (0-based construct, [start, end)) an ISM mutates: the random region, or all 110. */
 function ismPositions(params) {
-  return params.allPositions ? [0, 110] : [17, 97];
+  return params.allPositions ? [0, CONSTRUCT_LENGTH] : [REGION_START, REGION_START + REGION_LENGTH];
 }
 
 /**
@@ -939,7 +1353,7 @@ return { DEFAULT_MAX_WORKERS, MAX_WORKERS, defaultWorkers, WorkerPool };
 })();
 
 // ---- www/app/store.js ----
-const __module5 = (() => {
+const __module7 = (() => {
 
 // User-loaded model weights and motif files, kept in IndexedDB so they work offline on the next visit.
 // IndexedDB can be missing or refused (private windows, some file:// setups): every function
@@ -1095,12 +1509,12 @@ return { saveModel, listModels, getModel, deleteModel, getActiveId, setActiveId,
 })();
 
 // ---- www/app/app.js ----
-const __module6 = (() => {
+const __module8 = (() => {
 const { assets } = __module0;
 const { CancelledError } = __module2;
-const { WorkerPool, defaultWorkers } = __module4;
+const { WorkerPool, defaultWorkers } = __module6;
 const { BACKEND, JOB, SOURCE, UNIT } = __module1;
-const store = __module5;
+const store = __module7;
 // The app's controller, shared by the panels: the worker pool (pool.js), the model, the job runner and the
 // state every panel reads. Panels talk to each other only through its events:
 //   model    the model (re)loaded or the backend changed   detail: model info from the worker
@@ -1496,314 +1910,9 @@ const autoMemory = {
 return { App, readyDetail, autoMemory };
 })();
 
-// ---- www/app/dom.js ----
-const __module7 = (() => {
-const { BACKEND } = __module1;
-// The helpers the panels and figures share, in one place: building elements and SVG, the
-// common controls, number / backend / file-name formatting, sequence input, and downloads
-// (TSV, SVG, PNG). Everything is built with createElement and properties, never innerHTML with
-// data, so record names cannot inject markup, and never with style attributes, which a strict
-// Content-Security-Policy would block.
-
-
-
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
-/** 0-based start of the 80-bp random region in the 110-bp construct (construct 18-97, 1-based). */
-const REGION_START = 17;
-/** Length of the random region, the part the motif and design tools edit. */
-const REGION_LENGTH = 80;
-
-/**
- * Creates an HTML element.
- * @param {string} tag
- * @param {object} [props] `class`, `text`, `data` (dataset), `attrs`, `on` ({event: handler}),
- *   anything else is assigned as a property (`value`, `type`, `disabled`, `title`, ...)
- * @param {...(Node|string|null|undefined|false)} children
- * @returns {HTMLElement}
- */
-function h(tag, props = {}, ...children) {
-  const el = document.createElement(tag);
-  applyProps(el, props);
-  append(el, children);
-  return el;
-}
-
-/**
- * Creates an SVG element; props are attributes (numbers rounded to 3 decimals).
- * @param {string} tag
- * @param {object} [attrs]
- * @param {...(Node|string|null|undefined|false)} children
- * @returns {SVGElement}
- */
-function s(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(SVG_NS, tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === 'text') el.textContent = String(value);
-    else el.setAttribute(key, typeof value === 'number' ? String(round3(value)) : String(value));
-  }
-  append(el, children);
-  return el;
-}
-
-/**
- * An SVG text label (10 px sans-serif, dark grey, centred unless `attrs` say otherwise).
- * @param {number} x
- * @param {number} y
- * @param {string} text
- * @param {object} [attrs] more or overriding attributes
- * @returns {SVGTextElement}
- */
-function svgText(x, y, text, attrs = {}) {
-  return s('text', { x, y, 'font-size': 10, 'font-family': 'sans-serif', fill: '#333', 'text-anchor': 'middle', ...attrs, text });
-}
-
-function round3(x) {
-  return Math.round(x * 1000) / 1000;
-}
-
-function applyProps(el, props) {
-  for (const [key, value] of Object.entries(props ?? {})) {
-    if (value === undefined || value === null) continue;
-    if (key === 'class') el.className = value;
-    else if (key === 'text') el.textContent = String(value);
-    else if (key === 'data') Object.assign(el.dataset, value);
-    else if (key === 'attrs') for (const [a, v] of Object.entries(value)) el.setAttribute(a, String(v));
-    else if (key === 'on') for (const [ev, fn] of Object.entries(value)) el.addEventListener(ev, fn);
-    else el[key] = value;
-  }
-}
-
-function append(el, children) {
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-}
-
-/**
- * Replaces an element's children.
- * @param {Element} el
- * @param {...(Node|string|null|undefined|false)} children
- */
-function replaceChildren(el, ...children) {
-  el.replaceChildren();
-  append(el, children);
-}
-
-/**
- * A multi-line text box without spell checking (sequences, variant lines).
- * @param {string} cls
- * @param {string} label its accessible name
- * @param {string} placeholder
- * @param {number} [rows]
- * @returns {HTMLTextAreaElement}
- */
-function textBox(cls, label, placeholder, rows = 2) {
-  return h('textarea', { class: cls, rows, spellcheck: false, placeholder, attrs: { 'aria-label': label } });
-}
-
-/**
- * A <select> of fixed options.
- * @param {string} cls
- * @param {string} label its accessible name
- * @param {Array<[string, string]>} options [value, text], the first selected
- * @returns {HTMLSelectElement}
- */
-function choice(cls, label, options) {
-  return h('select', { class: cls, attrs: { 'aria-label': label } }, options.map(([value, text]) => h('option', { value, text })));
-}
-
-/**
- * A table's header row.
- * @param {string[]} labels
- * @returns {HTMLTableRowElement}
- */
-function headerRow(labels) {
-  return h('tr', {}, labels.map((t) => h('th', { text: t })));
-}
-
-/**
- * A sequence as typed or pasted: whitespace (line breaks included) dropped, upper case.
- * @param {string} text
- * @returns {string}
- */
-function cleanSequence(text) {
-  return text.replace(/\s+/g, '').toUpperCase();
-}
-
-/**
- * Offers `content` as a file download (a Blob URL; nothing leaves the machine).
- * @param {string} filename
- * @param {Blob|string} content
- * @param {string} [type] MIME type for string content
- */
-function download(filename, content, type = 'text/plain') {
-  const blob = content instanceof Blob ? content : new Blob([content], { type: `${type};charset=utf-8` });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.rel = 'noopener';
-  a.click();
-  // The download has started by the next task; keep the URL a little longer for slow handlers.
-  setTimeout(() => URL.revokeObjectURL(url), 30_000);
-}
-
-/**
- * Offers TSV text as a download.
- * @param {string} filename
- * @param {string} text
- */
-function downloadTsv(filename, text) {
-  download(filename, text, 'text/tab-separated-values');
-}
-
-/**
- * Offers the SVG figure inside `container` as a download (nothing when there is none).
- * @param {string} filename
- * @param {Element} container
- */
-function downloadSvg(filename, container) {
-  const svg = container.querySelector('svg');
-  if (svg) download(filename, serializeSvg(svg), 'image/svg+xml');
-}
-
-/**
- * Offers the SVG figure inside `container` as a PNG download (2 px per SVG unit).
- * @param {string} filename
- * @param {Element} container
- * @returns {Promise<void>} rejects when the PNG cannot be made
- */
-async function downloadPng(filename, container) {
-  const svg = container.querySelector('svg');
-  if (svg) download(filename, await svgToPng(svg, 2));
-}
-
-/**
- * Rows of cells as TSV text (one line each, a final newline).
- * @param {Array<Array<string|number>>} rows
- * @returns {string}
- */
-function tsv(rows) {
-  return rows.map((cells) => cells.join('\t')).join('\n') + '\n';
-}
-
-/**
- * A name made safe for a file name (at most 60 characters; 'sequence' when nothing is left).
- * @param {string} name
- * @returns {string}
- */
-function fileSafe(name) {
-  return String(name).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) || 'sequence';
-}
-
-/**
- * Formats a number with a fixed number of decimals; '' for null/NaN.
- * @param {number|null|undefined} x
- * @param {number} [digits]
- * @returns {string}
- */
-function fmt(x, digits = 3) {
-  return x === null || x === undefined || Number.isNaN(x) ? '' : Number(x).toFixed(digits);
-}
-
-/**
- * Formats a difference with its sign: "+0.0123", "-0.0045".
- * @param {number} x
- * @param {number} [digits]
- * @returns {string}
- */
-function fmtSigned(x, digits = 4) {
-  return `${x >= 0 ? '+' : ''}${fmt(x, digits)}`;
-}
-
-/**
- * Where the model ran, for "... on the GPU (WebGPU)" / "... on the CPU".
- * @param {string} backend a reply's `backend`
- * @returns {string}
- */
-function backendName(backend) {
-  return backend === BACKEND.webgpu ? 'GPU (WebGPU)' : 'CPU';
-}
-
-/**
- * Formats milliseconds as "850 ms" or "1.23 s".
- * @param {number} ms
- * @returns {string}
- */
-function fmtMs(ms) {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
-}
-
-/**
- * A message line for errors and notes, with a role screen readers announce.
- * @param {'error'|'note'|'warning'} kind
- * @returns {HTMLElement}
- */
-function messageBox(kind = 'error') {
-  return h('div', { class: `cf-message cf-${kind}`, attrs: { role: kind === 'error' ? 'alert' : 'status' }, hidden: true });
-}
-
-/**
- * Shows (or with an empty text hides) a message box.
- * @param {HTMLElement} box from messageBox()
- * @param {string} [text]
- */
-function showMessage(box, text = '') {
-  box.textContent = text;
-  box.hidden = !text;
-}
-
-/**
- * Renders an SVG element to a PNG Blob (through an <img> of a Blob URL and a canvas).
- * @param {SVGSVGElement} svgEl a self-contained SVG (attributes, no external CSS)
- * @param {number} [scale] pixels per SVG unit
- * @returns {Promise<Blob>}
- */
-async function svgToPng(svgEl, scale = 2) {
-  const text = serializeSvg(svgEl);
-  const [, , w, hgt] = (svgEl.getAttribute('viewBox') ?? '0 0 800 400').split(/\s+/).map(Number);
-  const url = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
-  try {
-    const img = new Image();
-    img.src = url;
-    await img.decode();
-    const canvas = document.createElement('canvas');
-    canvas.width = Math.ceil(w * scale);
-    canvas.height = Math.ceil(hgt * scale);
-    const ctx = canvas.getContext('2d');
-    ctx.fillStyle = '#fff';
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
-    return await new Promise((resolve, reject) =>
-      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG export failed'))), 'image/png'),
-    );
-  } finally {
-    URL.revokeObjectURL(url);
-  }
-}
-
-/**
- * An SVG element as standalone SVG file text.
- * @param {SVGSVGElement} svgEl
- * @returns {string}
- */
-function serializeSvg(svgEl) {
-  const copy = svgEl.cloneNode(true);
-  copy.setAttribute('xmlns', SVG_NS);
-  const [, , w, hgt] = (svgEl.getAttribute('viewBox') ?? '0 0 800 400').split(/\s+/);
-  copy.setAttribute('width', w);
-  copy.setAttribute('height', hgt);
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(copy)}\n`;
-}
-return { REGION_START, REGION_LENGTH, h, s, svgText, replaceChildren, textBox, choice, headerRow, cleanSequence, download, downloadTsv, downloadSvg, downloadPng, tsv, fileSafe, fmt, fmtSigned, backendName, fmtMs, messageBox, showMessage, svgToPng, serializeSvg };
-})();
-
 // ---- www/app/ism-plots.js ----
-const __module8 = (() => {
-const { fmt, fmtSigned, s, svgText, tsv } = __module7;
+const __module9 = (() => {
+const { fmt, fmtSigned, s, svgText, tsv } = __module4;
 // SVG figures for in-silico mutagenesis: a sequence logo of per-position importance over a
 // 4 x width heatmap of mutation effects (with an optional motif track above), and the
 // mutational trajectory chart; also the pieces the other figures share (logo letters, the
@@ -2216,10 +2325,10 @@ return { BASES, BASE_COLORS, GLYPHS, importance, deltaColor, deltaLegend, legend
 })();
 
 // ---- www/app/panel-attributions.js ----
-const __module9 = (() => {
+const __module10 = (() => {
 const { CancelledError } = __module2;
-const { REGION_LENGTH, REGION_START, backendName, choice, cleanSequence, downloadPng, downloadSvg, downloadTsv, fileSafe, fmt, fmtMs, h, messageBox, replaceChildren, s, showMessage, svgText, textBox, tsv } = __module7;
-const { BASE_COLORS, deltaColor, deltaLegend, legendWidth, logoLayout, logoLetter } = __module8;
+const { REGION_LENGTH, REGION_START, backendName, choice, cleanSequence, downloadPng, downloadSvg, downloadTsv, fileSafe, fmt, fmtMs, h, messageBox, replaceChildren, s, showMessage, svgText, textBox, tsv } = __module4;
+const { BASE_COLORS, deltaColor, deltaLegend, legendWidth, logoLayout, logoLetter } = __module9;
 const { JOB } = __module1;
 // The attributions panel (wasm `attribute`): Grad-CAM as the Camformer authors computed it (a
 // chosen convolution block; channel-mean activation x input gradient, divided by its maximum)
@@ -2419,117 +2528,12 @@ function attributionSvg(r, { title, block }) {
 return { createAttributionsPanel, attributionTsv };
 })();
 
-// ---- www/app/positions.js ----
-const __module10 = (() => {
-const { REGION_LENGTH, REGION_START } = __module7;
-// Positions as users type and read them, one convention in every panel (the same rules as the
-// Rust `input::positions` module, which the CLI and the variants parser use): a plain number
-// is a 1-based position in the 110-bp construct the model sees (ISM, design edits like 89T>G,
-// variants); `r72` is a position in the 80-bp random region (construct 89). Every field that
-// takes a position accepts both, and positions are shown as "89 (region 72)".
-
-
-
-/** Length of the construct. */
-const CONSTRUCT_LENGTH = 110;
-
-/**
- * Reads one position, `89` or `r72`, as a 1-based construct position.
- * @param {string} token
- * @returns {{position: number} | {error: string}}
- */
-function parsePosition(token) {
-  const t = token.trim();
-  const m = /^([rR]?)\s*(\d+)$/.exec(t);
-  if (!m) return { error: `'${t}' is not a position: write a construct position (1-${CONSTRUCT_LENGTH}) or a random-region position with an r (r1-r${REGION_LENGTH})` };
-  const n = Number(m[2]);
-  if (m[1]) {
-    if (n < 1 || n > REGION_LENGTH) return { error: `'${t}' is outside the random region (r1-r${REGION_LENGTH})` };
-    return { position: REGION_START + n };
-  }
-  if (n < 1 || n > CONSTRUCT_LENGTH) return { error: `'${t}' is outside the ${CONSTRUCT_LENGTH}-bp construct (1-${CONSTRUCT_LENGTH}; r1-r${REGION_LENGTH} for the random region)` };
-  return { position: n };
-}
-
-/**
- * Reads one position that must lie in the random region, as a 1-based region position (what
- * the motif what-ifs and the design search take).
- * @param {string} token
- * @param {string} what the field's name, for the message
- * @returns {number} the region position
- * @throws {Error} naming the field and the allowed range
- */
-function regionPositionOf(token, what) {
-  const r = parsePosition(token);
-  if (r.error) throw new Error(`${what}: ${r.error}.`);
-  const region = r.position - REGION_START;
-  if (region < 1 || region > REGION_LENGTH) throw new Error(`${what}: ${describePosition(r.position)} is in a constant flank; edits go in the random region (construct ${REGION_START + 1}-${REGION_START + REGION_LENGTH}, or r1-r${REGION_LENGTH}).`);
-  return region;
-}
-
-/**
- * Reads positions and ranges (`18-25, r3 r10-12; 90`) as sorted, distinct construct positions.
- * @param {string} text
- * @returns {{positions: number[]} | {error: string}}
- */
-function parsePositionList(text) {
-  const out = new Set();
-  for (const token of text.split(/[\s,;]+/).filter(Boolean)) {
-    const range = /^([rR]?\d+)\s*[-–]\s*([rR]?\d+)$/.exec(token);
-    let a;
-    let b;
-    if (range) {
-      // `r10-12` means r10-r12: the start's prefix holds for the end.
-      const end = /^[rR]/.test(range[1]) && !/^[rR]/.test(range[2]) ? `r${range[2]}` : range[2];
-      a = parsePosition(range[1]);
-      b = parsePosition(end);
-    } else {
-      a = b = parsePosition(token);
-    }
-    if (a.error) return { error: a.error };
-    if (b.error) return { error: b.error };
-    if (a.position > b.position) return { error: `'${token}': the range runs backwards` };
-    for (let p = a.position; p <= b.position; p++) out.add(p);
-  }
-  return { positions: [...out].sort((x, y) => x - y) };
-}
-
-/**
- * A construct position for people: "89 (region 72)", "5 (5′ flank)".
- * @param {number} position 1-based construct position
- * @returns {string}
- */
-function describePosition(position) {
-  const r = position - REGION_START;
-  if (r >= 1 && r <= REGION_LENGTH) return `${position} (region ${r})`;
-  return `${position} (${position <= REGION_START ? '5′' : '3′'} flank)`;
-}
-
-/**
- * Writes positions as ranges: {18,19,20,59} -> "18-20,59".
- * @param {Iterable<number>} positions
- * @returns {string}
- */
-function formatPositions(positions) {
-  const sorted = [...positions].sort((a, b) => a - b);
-  const parts = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    parts.push(j > i ? `${sorted[i]}-${sorted[j]}` : String(sorted[i]));
-    i = j + 1;
-  }
-  return parts.join(',');
-}
-return { CONSTRUCT_LENGTH, parsePosition, regionPositionOf, parsePositionList, describePosition, formatPositions };
-})();
-
 // ---- www/app/panel-design.js ----
 const __module11 = (() => {
 const { CancelledError } = __module2;
-const { REGION_LENGTH: REGION, REGION_START, choice, cleanSequence, downloadTsv, fmt, fmtMs, fmtSigned, h, headerRow, messageBox, replaceChildren, showMessage, textBox, tsv } = __module7;
-const { trajectorySvg } = __module8;
-const { describePosition, formatPositions, parsePositionList } = __module10;
+const { REGION_LENGTH: REGION, REGION_START, choice, cleanSequence, downloadTsv, fmt, fmtMs, fmtSigned, h, headerRow, messageBox, replaceChildren, showMessage, textBox, tsv } = __module4;
+const { trajectorySvg } = __module9;
+const { describePosition, formatPositions, parsePositionList } = __module5;
 const { JOB } = __module1;
 // The design panel: in-silico sequence design (wasm `designStart` / `designStep`, run by the
 // worker's `design` job: one step per ISM round, progress after each, cancellable between
@@ -2864,7 +2868,7 @@ return { createDesignPanel, designTsv };
 // ---- www/app/panel-dream.js ----
 const __module12 = (() => {
 const { CancelledError } = __module2;
-const { choice, downloadTsv, fmt, fmtMs, h, headerRow, messageBox, replaceChildren, showMessage, tsv } = __module7;
+const { choice, downloadTsv, fmt, fmtMs, h, headerRow, messageBox, replaceChildren, showMessage, tsv } = __module4;
 const { JOB } = __module1;
 // The DREAM score panel (wasm `dreamScore`): the official Random Promoter DREAM Challenge 2022
 // score of a predictions file, on the public leaderboard (its measured values are built in) and
@@ -2994,7 +2998,7 @@ function createDreamPanel(app) {
       last = { public: r, private: { subsets: [] } };
       summary.hidden = false;
       summary.textContent = `${r.predicted.toLocaleString('en')} predictions just made, ${r.publicRows.toLocaleString('en')} of them public-leaderboard rows (the built-in measured values cover those only). ${r.complete ? 'Every public row is present: the official public score.' : 'Not every public row was predicted: correlations over the rows present, not the official score.'}`;
-      replaceChildren(tables, board(r.complete ? 'Public leaderboard' : 'Public-leaderboard rows just predicted', 'public', { ...r, complete: r.complete }));
+      replaceChildren(tables, board(r.complete ? 'Public leaderboard' : 'Public-leaderboard rows just predicted', 'public', r));
       replaceChildren(published);
       tsvButton.disabled = false;
       app.emit('dream', { result: last, predicted: true, elapsedMs: reply.elapsedMs });
@@ -3116,7 +3120,7 @@ return { createDreamPanel, testIndexed, explain };
 // ---- www/app/panel-input.js ----
 const __module13 = (() => {
 const { CancelledError } = __module2;
-const { h, messageBox, replaceChildren, showMessage, textBox } = __module7;
+const { h, messageBox, replaceChildren, showMessage, textBox } = __module4;
 // The input panel: paste, open or drop sequences; Predict; the rejected records with the
 // CLI's messages (record, line, 1-based position).
 
@@ -3321,9 +3325,9 @@ return { EXAMPLE, createInputPanel, describeLayout };
 
 // ---- www/app/motif-set.js ----
 const __module14 = (() => {
-const { h, messageBox, showMessage } = __module7;
+const { h, messageBox, showMessage } = __module4;
 const { JOB } = __module1;
-const store = __module5;
+const store = __module7;
 // The motif set shared by the ISM panel's motif track and the Motifs panel: the shipped JASPAR
 // 2024 CORE fungi set with the paper's IME1/UME6 motifs, or a MEME file the user loaded (kept
 // in IndexedDB, like user weights). A change is announced with the app's `motifs` event.
@@ -3465,8 +3469,8 @@ return { motifSet, motifSetControl };
 // ---- www/app/panel-ism.js ----
 const __module15 = (() => {
 const { CancelledError } = __module2;
-const { REGION_LENGTH, REGION_START, choice, cleanSequence, downloadPng, downloadSvg, downloadTsv, fileSafe, fmt, fmtMs, fmtSigned, h, messageBox, replaceChildren, showMessage, textBox } = __module7;
-const { deltaHistogramSvg, ismFigure, ismTsv, mutantDeltas, trajectorySvg } = __module8;
+const { REGION_LENGTH, REGION_START, choice, cleanSequence, downloadPng, downloadSvg, downloadTsv, fileSafe, fmt, fmtMs, fmtSigned, h, messageBox, replaceChildren, showMessage, textBox } = __module4;
+const { deltaHistogramSvg, ismFigure, ismTsv, mutantDeltas, trajectorySvg } = __module9;
 const { motifSet, motifSetControl } = __module14;
 const { BACKEND, JOB } = __module1;
 // The ISM panel: saturation mutagenesis of one sequence as a logo + heatmap; click a cell to
@@ -4083,9 +4087,9 @@ return { DEFAULT_THRESHOLD, createIsmPanel };
 // ---- www/app/panel-model.js ----
 const __module16 = (() => {
 const { assets } = __module0;
-const { choice, h, messageBox, replaceChildren, showMessage } = __module7;
+const { choice, h, messageBox, replaceChildren, showMessage } = __module4;
 const { BACKEND } = __module1;
-const store = __module5;
+const store = __module7;
 // The model panel: what the loaded model is (from its manifest), and loading other weights
 // (a .safetensors file, optionally with its manifest.json), kept in IndexedDB for offline use.
 
@@ -4287,8 +4291,8 @@ return { createModelPanel };
 
 // ---- www/app/motif-plots.js ----
 const __module17 = (() => {
-const { fmt, fmtSigned, s, svgText: label } = __module7;
-const { deltaColor, deltaLegend } = __module8;
+const { fmt, fmtSigned, s, svgText: label } = __module4;
+const { deltaColor, deltaLegend } = __module9;
 // SVG figures of the Motifs panel: prediction against position for a tiled motif (both
 // strands), and the pair-interaction heatmap over a set of motifs. Styling is in attributes,
 // so SVG and PNG exports look like the page.
@@ -4415,10 +4419,10 @@ return { tileSvg, matrixSvg };
 // ---- www/app/panel-motifs.js ----
 const __module18 = (() => {
 const { CancelledError } = __module2;
-const { REGION_LENGTH, REGION_START: START, backendName, choice, cleanSequence, downloadSvg, downloadTsv, fmt, fmtMs, fmtSigned, h, headerRow, messageBox, replaceChildren, showMessage, textBox, tsv } = __module7;
+const { REGION_LENGTH, REGION_START: START, backendName, choice, cleanSequence, downloadSvg, downloadTsv, fmt, fmtMs, fmtSigned, h, headerRow, messageBox, replaceChildren, showMessage, textBox, tsv } = __module4;
 const { matrixSvg, tileSvg } = __module17;
 const { motifSet, motifSetControl } = __module14;
-const { regionPositionOf } = __module10;
+const { regionPositionOf } = __module5;
 const { JOB } = __module1;
 // The Motifs panel: motif what-ifs on one sequence (wasm `motifInsert`, `motifAblate`,
 // `motifTile`) and motif pair interactions over many backgrounds (`motifPair`, `motifMatrix`):
@@ -4960,7 +4964,7 @@ return { pearson, ranks, spearman, histogram };
 
 // ---- www/app/panel-results.js ----
 const __module20 = (() => {
-const { backendName, download, downloadSvg, downloadTsv, fmt, fmtMs, h, messageBox, replaceChildren, s, showMessage, svgText } = __module7;
+const { backendName, download, downloadSvg, downloadTsv, fmt, fmtMs, h, messageBox, replaceChildren, s, showMessage, svgText } = __module4;
 const { histogram, pearson, spearman } = __module19;
 // The results panel: summary, r / rho against measured values, a histogram of the
 // predictions, a sortable paginated table (pages keep 100,000 rows responsive) and TSV/CSV
@@ -5254,7 +5258,7 @@ return { createResultsPanel, histogramSvg };
 // ---- www/app/panel-status.js ----
 const __module21 = (() => {
 const { assets } = __module0;
-const { fmtMs, h, replaceChildren } = __module7;
+const { fmtMs, h, replaceChildren } = __module4;
 const { BACKEND, UNIT } = __module1;
 // The status bar: model and backend, what is running (with progress and Cancel), warnings,
 // and the privacy statement.
@@ -5375,7 +5379,8 @@ return { createStatusPanel };
 // ---- www/app/panel-variants.js ----
 const __module22 = (() => {
 const { CancelledError } = __module2;
-const { REGION_START, backendName, cleanSequence, downloadTsv, fmt, fmtMs, fmtSigned, h, headerRow, messageBox, replaceChildren, showMessage, textBox, tsv } = __module7;
+const { REGION_START, backendName, cleanSequence, downloadTsv, fmt, fmtMs, fmtSigned, h, headerRow, messageBox, replaceChildren, showMessage, textBox, tsv } = __module4;
+const { describePosition } = __module5;
 const { JOB } = __module1;
 // The variants panel: the predicted effect of variants of a reference sequence (wasm
 // `variants`). One variant set per line: `pos ref alt` triples (several on a line are applied
@@ -5383,6 +5388,7 @@ const { JOB } = __module1;
 // Positions follow the app's one convention: construct positions 1-110, or `r1`-`r80` in the
 // random region. Every bad line is listed, naming it; the others are evaluated. Edits of a
 // constant flank are flagged.
+
 
 
 
@@ -5570,28 +5576,23 @@ function variantsTsv(effects, rejected = []) {
 }
 
 /**
- * Where the positions of a label lie: `89A>G,20C>T` -> "89 = region 72; 20 = region 3".
+ * Where the positions of a label lie: `89A>G,20C>T` -> "89 (region 72); 20 (region 3)".
  * @param {string} label
  * @returns {string|undefined}
  */
 function regionTitle(label) {
   if (label === 'pair') return undefined;
-  const parts = label.split(',').map((edit) => {
-    const p = Number.parseInt(edit, 10);
-    const r = p - REGION_START;
-    return r >= 1 && r <= 80 ? `${p} = region ${r}` : `${p} = constant ${p <= REGION_START ? "5'" : "3'"} flank`;
-  });
-  return `construct positions: ${parts.join('; ')}`;
+  return `construct positions: ${label.split(',').map((edit) => describePosition(Number.parseInt(edit, 10))).join('; ')}`;
 }
 return { createVariantsPanel, variantsTsv, regionTitle };
 })();
 
 // ---- www/app/camformer-predictor.js ----
 const __module23 = (() => {
-const { App, readyDetail } = __module6;
+const { App, readyDetail } = __module8;
 const { assets } = __module0;
-const { h } = __module7;
-const { createAttributionsPanel } = __module9;
+const { h } = __module4;
+const { createAttributionsPanel } = __module10;
 const { createDesignPanel } = __module11;
 const { createDreamPanel } = __module12;
 const { createInputPanel } = __module13;
@@ -5602,7 +5603,7 @@ const { createResultsPanel } = __module20;
 const { createStatusPanel } = __module21;
 const { createVariantsPanel } = __module22;
 const { CancelledError } = __module2;
-const { MAX_WORKERS } = __module4;
+const { MAX_WORKERS } = __module6;
 const { BACKEND, JOB } = __module1;
 // <camformer-predictor>: the whole Camformer Web app as one custom element, for the app page
 // (www/index.html), a wiki page (pkg/camformer-predictor.js, built from this file by

@@ -126,7 +126,7 @@ export function createDreamPanel(app) {
       last = { public: r, private: { subsets: [] } };
       summary.hidden = false;
       summary.textContent = `${r.predicted.toLocaleString('en')} predictions just made, ${r.publicRows.toLocaleString('en')} of them public-leaderboard rows (the built-in measured values cover those only). ${r.complete ? 'Every public row is present: the official public score.' : 'Not every public row was predicted: correlations over the rows present, not the official score.'}`;
-      replaceChildren(tables, board(r.complete ? 'Public leaderboard' : 'Public-leaderboard rows just predicted', 'public', { ...r, complete: r.complete }));
+      replaceChildren(tables, board(r.complete ? 'Public leaderboard' : 'Public-leaderboard rows just predicted', 'public', r));
       replaceChildren(published);
       tsvButton.disabled = false;
       app.emit('dream', { result: last, predicted: true, elapsedMs: reply.elapsedMs });

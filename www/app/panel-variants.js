@@ -7,6 +7,7 @@
 
 import { CancelledError } from './client.js';
 import { REGION_START, backendName, cleanSequence, downloadTsv, fmt, fmtMs, fmtSigned, h, headerRow, messageBox, replaceChildren, showMessage, textBox, tsv } from './dom.js';
+import { describePosition } from './positions.js';
 import { JOB } from './protocol.js';
 
 /**
@@ -191,16 +192,11 @@ export function variantsTsv(effects, rejected = []) {
 }
 
 /**
- * Where the positions of a label lie: `89A>G,20C>T` -> "89 = region 72; 20 = region 3".
+ * Where the positions of a label lie: `89A>G,20C>T` -> "89 (region 72); 20 (region 3)".
  * @param {string} label
  * @returns {string|undefined}
  */
 export function regionTitle(label) {
   if (label === 'pair') return undefined;
-  const parts = label.split(',').map((edit) => {
-    const p = Number.parseInt(edit, 10);
-    const r = p - REGION_START;
-    return r >= 1 && r <= 80 ? `${p} = region ${r}` : `${p} = constant ${p <= REGION_START ? "5'" : "3'"} flank`;
-  });
-  return `construct positions: ${parts.join('; ')}`;
+  return `construct positions: ${label.split(',').map((edit) => describePosition(Number.parseInt(edit, 10))).join('; ')}`;
 }

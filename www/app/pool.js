@@ -32,6 +32,8 @@
 
 import { mergeMatrix, mergePair } from './backgrounds.js';
 import { CancelledError, WorkerClient } from './client.js';
+import { REGION_LENGTH, REGION_START } from './dom.js';
+import { CONSTRUCT_LENGTH } from './positions.js';
 import { BACKEND, JOB, STATUS, UNIT } from './protocol.js';
 
 /** The most workers a page starts by default: beyond this, memory grows faster than speed. */
@@ -451,7 +453,7 @@ function listPlan(params) {
 
 /** Positions (0-based construct, [start, end)) an ISM mutates: the random region, or all 110. */
 function ismPositions(params) {
-  return params.allPositions ? [0, 110] : [17, 97];
+  return params.allPositions ? [0, CONSTRUCT_LENGTH] : [REGION_START, REGION_START + REGION_LENGTH];
 }
 
 /**

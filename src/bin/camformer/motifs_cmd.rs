@@ -15,6 +15,7 @@ use camformer::analysis::motif_effects::{self, Edit, Site, Slot, Summary};
 use camformer::analysis::motifs::{
     self, Background, Motif, MotifFile, ScanOptions, Scanner, Strand,
 };
+use camformer::input::positions::parse_in_region;
 use camformer::input::records::{Prepared, RecordReader};
 use camformer::input::sequence::{RANDOM_LEN, RANDOM_START};
 use camformer::{Construct, RecordProblem};
@@ -22,11 +23,6 @@ use clap::{Args, Subcommand};
 use indicatif::ProgressBar;
 
 use crate::common::{IoArgs, ModelArgs, Tally, open_input, open_output, progress, tsv_escape};
-
-/// A position argument in the random region (`47` or `r30`), as a 1-based region position.
-fn region_position(text: &str) -> Result<usize, String> {
-    camformer::input::positions::parse_in_region(text)
-}
 
 #[derive(Subcommand)]
 pub enum MotifsCommand {
@@ -59,7 +55,7 @@ pub enum MotifsCommand {
         strand: Strand,
         /// Position of the site's first base: a construct position in the random region
         /// (18-97) or a random-region position with an r (r1-r80), as everywhere.
-        #[arg(long, value_parser = region_position)]
+        #[arg(long, value_parser = parse_in_region)]
         position: usize,
     },
     /// Destroy every motif hit in each sequence's random region and predict the change.
@@ -118,7 +114,7 @@ pub enum MotifsCommand {
         #[arg(long, default_value = "+", allow_hyphen_values = true)]
         strand_a: Strand,
         /// Position of A: construct 18-97 or r1-r80 (default: centred in r1-r40).
-        #[arg(long, value_parser = region_position)]
+        #[arg(long, value_parser = parse_in_region)]
         position_a: Option<usize>,
         /// Motif B: id (e.g. MA0412.3) or name.
         #[arg(long)]
@@ -130,7 +126,7 @@ pub enum MotifsCommand {
         #[arg(long, default_value = "+", allow_hyphen_values = true)]
         strand_b: Strand,
         /// Position of B: construct 18-97 or r1-r80 (default: centred in r41-r80).
-        #[arg(long, value_parser = region_position)]
+        #[arg(long, value_parser = parse_in_region)]
         position_b: Option<usize>,
         #[command(flatten)]
         backgrounds: BackgroundArgs,
