@@ -115,6 +115,12 @@ pub fn run_fold(
     if held_out.is_empty() {
         bail!("fold {fold} has no rows");
     }
+    // `--init` names another cross-validation: each fold continues its own fold's model, so
+    // no fold starts from weights that saw its held-out rows.
+    let config = TrainConfig {
+        init: config.init.as_deref().map(|d| fold_dir(d, fold)),
+        ..config
+    };
     let rest_set = data.subset(&rest);
     let (train_rows, val_rows) = rest_set.split(val_fraction, config.seed);
     let train_rows = subsample(train_rows, subset, config.seed);
@@ -314,6 +320,62 @@ pub fn markdown(scores: &[ModelScores]) -> String {
     out
 }
 
+/// [`score_models`]' results as the manifest's `metrics.cross_validation` entry (what
+/// `cv-report --json` writes): the first model's scores with named fields, the other models'
+/// (the published models' predictions on the same rows) under
+/// `published_models_on_the_same_rows`, and a sentence saying what the numbers are.
+/// `folds` is the number of folds the out-of-fold predictions came from.
+pub fn manifest_metrics(scores: &[ModelScores], folds: usize) -> serde_json::Value {
+    use serde_json::{Map, Value, json};
+    let subset = |&(_, r, rho, n): &(String, f64, f64, usize)| json!({ "n": n, "pearson_r": r, "r2": r * r, "spearman": rho });
+    let one = |m: &ModelScores| -> Map<String, Value> {
+        let mut o = Map::new();
+        if let Some(all) = m.subsets.first()
+            && let Value::Object(all) = subset(all)
+        {
+            o.extend(all);
+        }
+        o.insert("pearson_score".into(), json!(m.pearson_score));
+        o.insert("spearman_score".into(), json!(m.spearman_score));
+        let named = |list: &[(String, f64, f64, usize)]| -> Map<String, Value> {
+            list.iter().map(|s| (s.0.clone(), subset(s))).collect()
+        };
+        o.insert("subsets".into(), Value::Object(named(&m.subsets)));
+        o.insert(
+            "public_leaderboard_rows".into(),
+            Value::Object(named(&m.public)),
+        );
+        o
+    };
+    let Some((first, others)) = scores.split_first() else {
+        return json!({});
+    };
+    let mut out = Map::new();
+    out.insert(
+        "evaluation".into(),
+        json!(format!(
+            "out-of-fold predictions of {folds}-fold cross-validation by DREAM group: each row \
+             predicted by the model of the fold that held out its whole group (SNV and motif \
+             pairs included), so no prediction comes from a model that saw the sequence or a \
+             relative"
+        )),
+    );
+    out.insert("folds".into(), json!(folds));
+    out.extend(one(first));
+    if !others.is_empty() {
+        out.insert(
+            "published_models_on_the_same_rows".into(),
+            Value::Object(
+                others
+                    .iter()
+                    .map(|m| (m.name.clone(), Value::Object(one(m))))
+                    .collect(),
+            ),
+        );
+    }
+    Value::Object(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,5 +494,14 @@ mod tests {
         let table = markdown(&scores);
         assert_eq!(table.lines().count(), 4, "header, rule, two models");
         assert!(table.contains("| perfect | 40 | 1.000 | 1.000 |"));
+        let json = manifest_metrics(&scores, 5);
+        assert_eq!(json["folds"], 5);
+        assert_eq!(json["n"], 40);
+        assert_eq!(json["r2"], 1.0);
+        assert_eq!(json["subsets"].as_object().unwrap().len(), 9);
+        assert_eq!(json["public_leaderboard_rows"]["all"]["n"], 10);
+        let noisy = &json["published_models_on_the_same_rows"]["noisy"];
+        assert_eq!(noisy["pearson_score"], scores[1].pearson_score.unwrap());
+        assert!(noisy["r2"].as_f64().unwrap() < 1.0);
     }
 }

@@ -6,12 +6,14 @@
 //!
 //! - [`data`]: streaming TSV parsing with Camformer's filters, 2-bit packed storage, seeded
 //!   group-wise or decile-stratified splits.
+//! - [`augment`]: evolution-inspired augmentation of the random region (EvoAug).
 //! - [`train`]: the training loop, checkpoints and export.
 //! - [`backward`]: which engine computes gradients (Burn autodiff, or on the CPU the CPU
 //!   network's own backward pass), and the training step on the CPU network.
 //! - [`cv`]: cross-validation by DREAM `group`, out-of-fold predictions.
 //! - [`bench`](mod@bench): training-step throughput and a per-phase profile of a step.
 
+pub mod augment;
 pub mod backward;
 pub mod bench;
 pub mod cv;

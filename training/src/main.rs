@@ -10,6 +10,7 @@ use camformer::engine::files as model_files;
 use camformer::model::manifest::{Manifest, OutputInfo, sha256_hex};
 use camformer::model::weights::{StateDict, StorageDtype};
 use camformer::score::dream::{PAIR_SUBSETS, Scorer, TestSet};
+use camformer_training::augment::Augment;
 use camformer_training::backward::{Backward, DropoutMasks};
 use camformer_training::bench::{self, BenchConfig};
 use camformer_training::cv;
@@ -101,6 +102,16 @@ struct TrainArgs {
     /// Burn's, the very masks an autodiff run draws (burn: slower, for comparisons).
     #[arg(long, value_enum, default_value = "own")]
     dropout_masks: DropoutMasks,
+    /// Evolution-inspired augmentation of the training sequences (EvoAug; see
+    /// docs/training.md): `key=value` pairs, e.g.
+    /// `mutation=0.05,insertion=10,deletion=10,translocation=20,inversion=10,max=2`.
+    #[arg(long, value_parser = parse_augment)]
+    augment: Option<Augment>,
+    /// Start from the weights of a trained model directory (fine-tuning, e.g. on the
+    /// unaugmented data after an --augment run) with a fresh optimiser. For `cv`: a `cv`
+    /// output directory, each fold starting from the same fold there.
+    #[arg(long)]
+    init: Option<PathBuf>,
     /// Model name for the manifest.
     #[arg(long, default_value = "camformer-model")]
     name: String,
@@ -184,6 +195,9 @@ enum Command {
         /// Name of the out-of-fold model in the table.
         #[arg(long, default_value = "out-of-fold")]
         name: String,
+        /// Write the scores as JSON in the manifest's form (`export --metrics
+        /// cross_validation=FILE`): the out-of-fold model's, the others' under
+        /// `published_models_on_the_same_rows`.
         #[arg(long)]
         json: Option<PathBuf>,
     },
@@ -255,6 +269,11 @@ enum Command {
     },
 }
 
+/// `--augment`'s value.
+fn parse_augment(spec: &str) -> Result<Augment, String> {
+    Augment::parse(spec).map_err(|e| format!("{e:#}"))
+}
+
 /// A text file, gunzipped when its name ends in `.gz`.
 fn read_text(path: &Path) -> Result<String> {
     let file =
@@ -305,7 +324,9 @@ fn cv_report(
         }
     }
     let mut ours = HashMap::new();
+    let mut folds = std::collections::BTreeSet::new();
     for row in cv::read_oof(&oof)? {
+        folds.insert(row.fold);
         let idx = row.idx.with_context(|| {
             format!(
                 "{}: row {} has no idx (the data file needs an idx column)",
@@ -327,7 +348,8 @@ fn cv_report(
     let scores = cv::score_models(&test, &models)?;
     print!("{}", cv::markdown(&scores));
     if let Some(path) = json {
-        std::fs::write(path, serde_json::to_string_pretty(&scores)? + "\n")?;
+        let metrics = cv::manifest_metrics(&scores, folds.len());
+        std::fs::write(path, serde_json::to_string_pretty(&metrics)? + "\n")?;
     }
     Ok(())
 }
@@ -454,6 +476,8 @@ impl TrainArgs {
             time_limit_s: self.time_limit_s,
             backward: self.backward,
             dropout_masks: self.dropout_masks,
+            augment: self.augment,
+            init: self.init.clone(),
         })
     }
 

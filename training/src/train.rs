@@ -13,12 +13,13 @@ use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use camformer::input::sequence::CONSTRUCT_LEN;
 use camformer::model::manifest::{FORMAT_VERSION, Manifest, OutputInfo, WeightsInfo, sha256_hex};
-use camformer::model::weights::StorageDtype;
+use camformer::model::weights::{BatchNormMode, StateDict, StorageDtype};
 use camformer::score::metrics::{pearson, spearman};
 use camformer::{ArchConfig, Camformer, Predictor};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
+use crate::augment::Augment;
 use crate::backward::{Backward, DropoutMasks, Stepper};
 use crate::data::{Dataset, Rng};
 
@@ -91,6 +92,14 @@ pub struct TrainConfig {
     /// autodiff run draws).
     #[serde(default)]
     pub dropout_masks: DropoutMasks,
+    /// Evolution-inspired augmentation of the training sequences ([`Augment`]); `None` = off.
+    #[serde(default)]
+    pub augment: Option<Augment>,
+    /// Start from the weights of this trained model (a directory with `model.safetensors` and
+    /// `manifest.json`, e.g. for fine-tuning after augmented training) instead of a seeded
+    /// initialisation; the optimiser starts fresh. `None` = seeded initialisation.
+    #[serde(default)]
+    pub init: Option<PathBuf>,
 }
 
 /// What one epoch achieved.
@@ -165,7 +174,23 @@ pub struct HostBatch {
 impl HostBatch {
     /// Encodes the rows `idx` of `data` for `cfg`'s input encoding.
     pub fn new(cfg: &ArchConfig, data: &Dataset, idx: &[usize]) -> Self {
-        let constructs: Vec<_> = idx.iter().map(|&i| data.seqs[i].unpack()).collect();
+        Self::augmented(cfg, data, idx, None)
+    }
+
+    /// As [`HostBatch::new`], each sequence augmented by `augment` (drawing from its generator)
+    /// when given.
+    pub fn augmented(
+        cfg: &ArchConfig,
+        data: &Dataset,
+        idx: &[usize],
+        augment: Option<(&Augment, &mut Rng)>,
+    ) -> Self {
+        let mut constructs: Vec<_> = idx.iter().map(|&i| data.seqs[i].unpack()).collect();
+        if let Some((augment, rng)) = augment {
+            for c in &mut constructs {
+                *c = augment.apply(c, rng);
+            }
+        }
         let enc = cfg.encoding;
         let x = TensorData::new(
             enc.encode_batch(&constructs),
@@ -216,13 +241,30 @@ pub struct Prefetch {
 impl Prefetch {
     /// Starts assembling the batches `order.chunks(batch_size)` of `data`.
     pub fn new(cfg: &ArchConfig, data: &Dataset, order: Vec<usize>, batch_size: usize) -> Self {
+        Self::augmented(cfg, data, order, batch_size, None)
+    }
+
+    /// As [`Prefetch::new`], every sequence augmented by `augment` with a generator seeded by
+    /// the given seed (so a resumed epoch draws the same augmentations).
+    pub fn augmented(
+        cfg: &ArchConfig,
+        data: &Dataset,
+        order: Vec<usize>,
+        batch_size: usize,
+        augment: Option<(Augment, u64)>,
+    ) -> Self {
         // A bound of 2: one batch in use, one ready; more would only cost memory.
         let (tx, rx) = std::sync::mpsc::sync_channel(2);
         // The thread owns a copy of the packed rows (about 50 bytes each), made once per epoch.
         let (cfg, data) = (cfg.clone(), data.clone());
         let worker = std::thread::spawn(move || {
+            let mut augment = augment.map(|(a, seed)| (a, Rng(seed)));
             for idx in order.chunks(batch_size) {
-                if tx.send(HostBatch::new(&cfg, &data, idx)).is_err() {
+                let aug = augment.as_mut().map(|(a, rng)| (&*a, rng));
+                if tx
+                    .send(HostBatch::augmented(&cfg, &data, idx, aug))
+                    .is_err()
+                {
                     return; // the loop stopped early
                 }
             }
@@ -287,6 +329,31 @@ pub fn new_model(cfg: &ArchConfig, device: &Device, seed: u64) -> Result<Camform
     let model = Camformer::new(cfg, device)?;
     model.visit(&mut Init);
     Ok(model)
+}
+
+/// A trainable model (batch norm kept) with the weights of the trained model in `dir`, which
+/// must be of architecture `cfg`.
+pub fn init_model(cfg: &ArchConfig, dir: &Path, device: &Device) -> Result<Camformer> {
+    let manifest_path = dir.join("manifest.json");
+    let manifest = Manifest::from_json(
+        &fs::read(&manifest_path)
+            .with_context(|| format!("reading {}", manifest_path.display()))?,
+    )?;
+    if serde_json::to_value(&manifest.architecture)? != serde_json::to_value(cfg)? {
+        bail!(
+            "--init {}: the model is of another architecture than --arch",
+            dir.display()
+        );
+    }
+    let weights = fs::read(dir.join(&manifest.weights.file))?;
+    manifest.verify(&weights)?;
+    let state = StateDict::from_safetensors(&weights)?;
+    Ok(Camformer::from_state_dict(
+        cfg,
+        &state,
+        BatchNormMode::Keep,
+        device,
+    )?)
 }
 
 /// The optimiser the trainer uses (AdamW, as the authors).
@@ -431,7 +498,14 @@ pub fn train(
         config.seed,
     )?;
     eprintln!("gradients: {}", stepper.name());
-    let mut model = new_model(&cfg, &device, config.seed)?;
+    let mut model = match &config.init {
+        Some(dir) => {
+            let model = init_model(&cfg, dir, &device)?;
+            eprintln!("starting from the weights of {}", dir.display());
+            model
+        }
+        None => new_model(&cfg, &device, config.seed)?,
+    };
     let mut optim = optimizer(config.weight_decay);
     let mut state = State {
         config: config.clone(),
@@ -515,7 +589,10 @@ pub fn train(
         let mut batches = 0usize;
         // The rate of the epoch's last step (one-cycle and warm-up change it every step).
         let mut last_lr = state.lr;
-        let prefetch = Prefetch::new(&cfg, train, order.clone(), config.batch_size);
+        let augment = config
+            .augment
+            .map(|a| (a, config.seed ^ 0xA06_u64.wrapping_mul(epoch as u64 + 1)));
+        let prefetch = Prefetch::augmented(&cfg, train, order.clone(), config.batch_size, augment);
         for (b, batch) in prefetch.enumerate() {
             if let Some(limit) = config.time_limit_s
                 && b > 0

@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 
 use burn::module::Module;
 use burn::tensor::Device;
+use camformer::StateDict;
 use camformer::engine::files as model_files;
 use camformer::model::manifest::OutputInfo;
 use camformer::{ArchConfig, Camformer};
+use camformer_training::augment::Augment;
 use camformer_training::backward::{Backward, DropoutMasks, Stepper};
 use camformer_training::data::Dataset;
 use camformer_training::train::{self, ExportInfo, Loss, Schedule, TrainConfig};
@@ -56,6 +58,8 @@ fn config(epochs: usize) -> TrainConfig {
         time_limit_s: None,
         backward: Backward::Auto,
         dropout_masks: DropoutMasks::Own,
+        augment: None,
+        init: None,
     }
 }
 
@@ -116,6 +120,77 @@ fn loss_goes_down_and_the_model_loads_in_the_cli_format() {
     assert!(
         (recorded["spearman"].as_f64().unwrap() - rho).abs() < 1e-4,
         "{recorded} vs {rho}"
+    );
+}
+
+/// The trained parameters (running statistics left out) of a state dict, by name.
+fn trained_params(sd: &StateDict) -> Vec<(String, Vec<f32>)> {
+    sd.names()
+        .filter(|n| !n.contains("running") && !n.contains("num_batches"))
+        .map(|n| (n.to_string(), sd.get(n).unwrap().data.clone()))
+        .collect()
+}
+
+/// EvoAug's two stages: training on augmented sequences, then fine-tuning that starts from the
+/// augmented model's exported weights.
+#[test]
+fn augmented_training_then_fine_tuning_from_its_weights() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (t, v) = sample();
+    let augmented = tempfile::tempdir().unwrap();
+    let mut c = config(2);
+    c.augment =
+        Some(Augment::parse("mutation=0.05,insertion=5,deletion=5,translocation=10").unwrap());
+    let aug = train::train(c, &t, &v, augmented.path(), false, Device::flex(), &info()).unwrap();
+    let plain_dir = tempfile::tempdir().unwrap();
+    let plain = train::train(
+        config(2),
+        &t,
+        &v,
+        plain_dir.path(),
+        false,
+        Device::flex(),
+        &info(),
+    )
+    .unwrap();
+    // Same seed, same order and dropout: only the augmented inputs differ.
+    assert_ne!(aug[0].train_loss, plain[0].train_loss);
+
+    // A fine-tuning epoch at rate 0 moves nothing but the batch-norm running statistics, so its
+    // checkpoint holds exactly the augmented model's exported (best-epoch) weights.
+    let tuned = tempfile::tempdir().unwrap();
+    let mut f = config(1);
+    f.init = Some(augmented.path().to_path_buf());
+    f.lr = 0.0;
+    train::train(f, &t, &v, tuned.path(), false, Device::flex(), &info()).unwrap();
+    let exported = StateDict::from_safetensors(
+        &std::fs::read(augmented.path().join("model.safetensors")).unwrap(),
+    )
+    .unwrap();
+    let net = Camformer::new(&tiny_arch(), &Device::flex())
+        .unwrap()
+        .try_load_file(tuned.path().join("checkpoint/model.bpk"))
+        .unwrap();
+    let started = net.to_state_dict(&tiny_arch(), false).unwrap();
+    assert_eq!(trained_params(&exported), trained_params(&started));
+
+    // Weights of another architecture are refused.
+    let mut other = config(1);
+    other.arch.head = vec![7];
+    other.init = Some(augmented.path().to_path_buf());
+    let err = train::train(
+        other,
+        &t,
+        &v,
+        tempfile::tempdir().unwrap().path(),
+        false,
+        Device::flex(),
+        &info(),
+    )
+    .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("another architecture"),
+        "{err:#}"
     );
 }
 
