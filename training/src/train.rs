@@ -339,7 +339,7 @@ pub fn init_model(cfg: &ArchConfig, dir: &Path, device: &Device) -> Result<Camfo
         &fs::read(&manifest_path)
             .with_context(|| format!("reading {}", manifest_path.display()))?,
     )?;
-    if serde_json::to_value(&manifest.architecture)? != serde_json::to_value(cfg)? {
+    if manifest.architecture != *cfg {
         bail!(
             "--init {}: the model is of another architecture than --arch",
             dir.display()
