@@ -14,13 +14,15 @@
 //    fair comparison with single-threaded wasm);
 //    CARGO_TARGET_DIR defaults to ~/.cache/camformer-web/target;
 // 3. the benchmark page www/bench.html in Debian's Chromium (playwright-core, fresh profile,
-//    --enable-unsafe-webgpu, never --disable-gpu): Camformer wasm CPU and WebGPU, ONNX Runtime
+//    --enable-unsafe-webgpu, never --disable-gpu): Camformer wasm CPU (the simd128 build and,
+//    where the browser has relaxed SIMD, the relaxed-SIMD build) and WebGPU, ONNX Runtime
 //    Web; waits for window.benchResults;
 // 4. the default app page www/index.html in a fresh profile: navigation to `ready` and to the
 //    first prediction (cold, then a repeat visit), and everything it downloads (logged by the
 //    static server), with gzip -9 sizes;
 // 5. the worker pool: the app page on the CPU with workers=1, 2 and N (N = the browser's
-//    navigator.hardwareConcurrency; --pool-workers overrides the list), batch-prediction
+//    navigator.hardwareConcurrency; --pool-workers overrides the list), each with the simd128
+//    and the relaxed-SIMD build of the CPU module (simd=simd128 / simd=relaxed), batch-prediction
 //    throughput of element.predict() (--pool-sequences random 80-bp regions, split across the
 //    workers), the latency of the fast ISM of one sequence (its positions split across the idle
 //    workers: the live-ISM latency), and each worker's wasm memory after loading the model;
@@ -335,6 +337,7 @@ async function poolPage(origin) {
   const runs = [];
   let cores = null;
   let version = null;
+  let noRelaxed = false;
   try {
     const page = await context.newPage();
     watch(page, origin, problems);
@@ -343,9 +346,10 @@ async function poolPage(origin) {
     cores = await page.evaluate(() => navigator.hardwareConcurrency || 1);
     const list = OPTS.poolWorkers ? OPTS.poolWorkers.split(',').map(Number) : [1, 2, cores];
     const sizes = [...new Set(list.filter((n) => Number.isInteger(n) && n >= 1))].sort((a, b) => a - b);
-    for (const workers of sizes) {
-      log(`pool: ${workers} worker${workers === 1 ? '' : 's'}, ${OPTS.poolSequences} sequences x ${OPTS.reps}`);
-      await page.goto(`${origin}/www/index.html?backend=cpu&workers=${workers}`);
+    for (const [workers, simd] of sizes.flatMap((n) => ['simd128', 'relaxed'].map((b) => [n, b]))) {
+      if (simd === 'relaxed' && noRelaxed) continue;
+      log(`pool: ${workers} worker${workers === 1 ? '' : 's'} (${simd}), ${OPTS.poolSequences} sequences x ${OPTS.reps}`);
+      await page.goto(`${origin}/www/index.html?backend=cpu&workers=${workers}&simd=${simd}`);
       const r = await page.evaluate(
         async ({ n, reps }) => {
           await customElements.whenDefined('camformer-predictor');
@@ -371,18 +375,24 @@ async function poolPage(origin) {
             await ismOf();
             ismTimes.push(performance.now() - t0);
           }
-          return { workers: el.workers, memoryBytes: detail.memoryBytes, times, ismTimes, ismWorkers };
+          return { workers: el.workers, simd: detail.simd, memoryBytes: detail.memoryBytes, times, ismTimes, ismWorkers };
         },
         { n: OPTS.poolSequences, reps: OPTS.reps },
       );
       const seconds = median(r.times) / 1000;
       const rss = rendererRss(profile);
-      runs.push({ requested: workers, workers: r.workers, sequences: OPTS.poolSequences, median_s: seconds, seq_per_s: OPTS.poolSequences / seconds, times_ms: r.times, ism_ms: median(r.ismTimes), ism_workers: r.ismWorkers, ism_times_ms: r.ismTimes, wasm_memory_bytes: r.memoryBytes, renderer_rss_bytes: rss });
+      if (r.simd !== simd) {
+        // simd="relaxed" where the browser lacks relaxed SIMD runs the simd128 build (warned).
+        if (simd !== 'relaxed') throw new Error(`asked for simd=${simd}, the element runs ${r.simd}`);
+        noRelaxed = true;
+        continue;
+      }
+      runs.push({ requested: workers, workers: r.workers, simd: r.simd, sequences: OPTS.poolSequences, median_s: seconds, seq_per_s: OPTS.poolSequences / seconds, times_ms: r.times, ism_ms: median(r.ismTimes), ism_workers: r.ismWorkers, ism_times_ms: r.ismTimes, wasm_memory_bytes: r.memoryBytes, renderer_rss_bytes: rss });
     }
   } finally {
     await close();
   }
-  return { cores, runs, problems, chromium: version };
+  return { cores, runs, problems, chromium: version, relaxed: !noRelaxed };
 }
 
 // ---- the report ----
@@ -393,6 +403,7 @@ function report(r) {
   const n2 = r.native?.default_threads;
   const n1 = r.native?.one_thread;
   const cpu = r.browser?.camformer?.cpu;
+  const relaxed = r.browser?.camformer?.cpu_relaxed;
   const gpu = r.browser?.camformer?.webgpu;
   const ort = r.browser?.ort;
   const row = (name, x, ism = x?.ism ?? {}) =>
@@ -407,7 +418,8 @@ function report(r) {
   const busy = (x) => (Number.isFinite(x?.predict?.cores_busy) ? `; ${x.predict.cores_busy.toFixed(1)} cores busy while predicting` : '');
   if (n2) p(row(`native, CPU network, ${n2.threads} threads (rayon default${busy(n2)})`, n2));
   if (n1) p(row(`native, CPU network, 1 thread (\`RAYON_NUM_THREADS=1\`${busy(n1)})`, n1));
-  if (cpu && !cpu.skipped) p(row('**browser, wasm CPU (CPU network, simd128, 1 thread)**', cpu));
+  if (cpu && !cpu.skipped) p(row('browser, wasm CPU (CPU network, simd128, 1 thread)', cpu));
+  if (relaxed && !relaxed.skipped && !relaxed.error) p(row('**browser, wasm CPU (CPU network, relaxed SIMD, 1 thread)**', relaxed));
   if (gpu && !gpu.skipped && !gpu.error) {
     const a = gpu.adapter ?? {};
     const label = `browser, WebGPU (${[a.vendor, a.architecture].filter(Boolean).join(' ')}${a.isFallbackAdapter ? ', software fallback' : ''}${gpu.small_sizes ? `; batch ${gpu.predict?.batch}` : ''})`;
@@ -419,6 +431,7 @@ function report(r) {
   p();
   if (gpu?.small_sizes) p(`WebGPU ran on a software fallback adapter (${gpu.adapter?.architecture || 'SwiftShader'}): a working check with small sizes, not a GPU speed.`);
   if (gpu?.skipped) p(`WebGPU: skipped (${gpu.skipped}).`);
+  if (relaxed?.skipped || relaxed?.error) p(`wasm CPU, relaxed SIMD: ${relaxed.skipped ?? relaxed.error}.`);
   if (ort?.skipped || ort?.error) p(`ONNX Runtime Web: ${ort.skipped ?? ort.error}.`);
   if (engines) {
     p('Naive ISM on Camformer runs the 241 / 331 sequences through the predictor in batches of 256; ONNX Runtime gets each as one batch.');
@@ -456,6 +469,11 @@ function report(r) {
     const r1 = n1 ? tw / n1.predict.seq_per_s : NaN;
     goal('wasm CPU throughput >= 50% of native', `${(100 * r2).toFixed(0)}% of native ${n2.threads} threads${n1 ? `; ${(100 * r1).toFixed(0)}% of native 1 thread` : ''}`, r2 >= 0.5);
   }
+  if (tw && relaxed?.predict) {
+    const g = relaxed.predict.seq_per_s / tw;
+    const gi = cpu.ism.fast_random_region.median_s / relaxed.ism.fast_random_region.median_s;
+    goal('relaxed SIMD >= 1.3x per core (1 worker)', `throughput ${g.toFixed(2)}x (${rate(relaxed.predict.seq_per_s)} vs ${rate(tw)} seq/s); fast ISM ${gi.toFixed(2)}x`, g >= 1.3);
+  }
   const fast240 = cpu?.ism?.fast_random_region?.median_s;
   const naive240 = cpu?.ism?.naive_random_region?.median_s;
   if (fast240 !== undefined) goal('ISM of one sequence (240 mutants), wasm CPU, < 2 s', `fast ${secs(fast240)}; naive ${secs(naive240)}`, fast240 < 2);
@@ -472,20 +490,28 @@ function report(r) {
   p();
   const pool = r.pool;
   if (pool?.runs?.length) {
-    const base = pool.runs.find((x) => x.workers === 1)?.seq_per_s;
+    // Speed-ups against 1 worker of the same build; the last column against simd128 with as
+    // many workers.
+    const one = (simd, field) => pool.runs.find((x) => x.workers === 1 && (x.simd ?? 'simd128') === simd)?.[field];
+    const same = (x) => pool.runs.find((y) => y.workers === x.workers && (y.simd ?? 'simd128') === 'simd128');
     p(`Worker pool (app page, CPU, \`element.predict()\` of ${pool.runs[0].sequences} sequences split across the workers; the browser reports ${pool.cores} cores):`);
     p();
-    const ismBase = pool.runs.find((x) => x.workers === 1)?.ism_ms;
-    p('| workers | throughput (seq/s) | vs 1 worker | ISM of one sequence (ms; workers used) | vs 1 worker | wasm memory per worker | renderer process (RSS) |');
-    p('| --- | --- | --- | --- | --- | --- | --- |');
+    p('| workers | build | throughput (seq/s) | vs 1 worker | ISM of one sequence (ms; workers used) | vs 1 worker | relaxed vs simd128 (throughput / ISM) | wasm memory per worker | renderer process (RSS) |');
+    p('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
     for (const x of pool.runs) {
+      const simd = x.simd ?? 'simd128';
+      const base = one(simd, 'seq_per_s');
+      const ismBase = one(simd, 'ism_ms');
       const mem = x.wasm_memory_bytes?.length ? mib(x.wasm_memory_bytes[0]) : '–';
       const ism = x.ism_ms ? `${x.ism_ms.toFixed(1)} (${x.ism_workers})` : '–';
       const ismVs = x.ism_ms && ismBase ? `${(ismBase / x.ism_ms).toFixed(2)}x` : '–';
-      p(`| ${x.workers} | ${rate(x.seq_per_s)} | ${base ? `${(x.seq_per_s / base).toFixed(2)}x` : '–'} | ${ism} | ${ismVs} | ${mem} | ${x.renderer_rss_bytes ? mib(x.renderer_rss_bytes) : '–'} |`);
+      const s = same(x);
+      const vsSimd = simd === 'relaxed' && s ? `${(x.seq_per_s / s.seq_per_s).toFixed(2)}x / ${(s.ism_ms / x.ism_ms).toFixed(2)}x` : '–';
+      p(`| ${x.workers} | ${simd} | ${rate(x.seq_per_s)} | ${base ? `${(x.seq_per_s / base).toFixed(2)}x` : '–'} | ${ism} | ${ismVs} | ${vsSimd} | ${mem} | ${x.renderer_rss_bytes ? mib(x.renderer_rss_bytes) : '–'} |`);
     }
-    const [a, b] = [pool.runs[0], pool.runs.at(-1)];
+    const builds = pool.runs.filter((x) => (x.simd ?? 'simd128') === (pool.runs[0].simd ?? 'simd128'));
+    const [a, b] = [builds[0], builds.at(-1)];
     if (a !== b && a.renderer_rss_bytes && b.renderer_rss_bytes) {
       p();
       p(`Each worker beyond the first added ${mib((b.renderer_rss_bytes - a.renderer_rss_bytes) / (b.workers - a.workers))} to the renderer's resident memory (${a.workers} -> ${b.workers} workers).`);
@@ -496,6 +522,7 @@ function report(r) {
   const c = [];
   if (checks.ort_vs_cpu_max_abs_diff !== null && checks.ort_vs_cpu_max_abs_diff !== undefined) c.push(`ONNX Runtime Web vs wasm CPU ${checks.ort_vs_cpu_max_abs_diff.toExponential(1)}`);
   if (checks.webgpu_vs_cpu_max_abs_diff !== null && checks.webgpu_vs_cpu_max_abs_diff !== undefined) c.push(`WebGPU vs wasm CPU ${checks.webgpu_vs_cpu_max_abs_diff.toExponential(1)}`);
+  if (Number.isFinite(checks.relaxed_vs_simd128_max_abs_diff)) c.push(`relaxed-SIMD vs simd128 build ${checks.relaxed_vs_simd128_max_abs_diff.toExponential(1)}`);
   if (r.checks?.native_vs_wasm_max_abs_diff !== undefined) c.push(`native vs wasm CPU ${r.checks.native_vs_wasm_max_abs_diff.toExponential(1)}`);
   const fvn = cpu?.ism?.fast_vs_naive_max_abs_diff_all_positions;
   if (fvn !== undefined) c.push(`fast vs naive ISM (wasm) ${fvn.toExponential(1)}`);

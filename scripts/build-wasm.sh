@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Rebuilds pkg/, the committed browser package, from the sources:
-#   1. the library for wasm32-unknown-unknown twice (profile `wasm-release`, simd128 on):
-#      CPU-only (`--no-default-features`, the module every page loads: ~0.7 MB gzip of code)
-#      and with the WebGPU backend (`camformer-gpu`, ~3.5 MB gzip of code, fetched only when the
-#      browser has a real GPU adapter);
+#   1. the library for wasm32-unknown-unknown three times (profile `wasm-release`, simd128 on):
+#      CPU-only (`--no-default-features`, the module every page loads: ~0.7 MB gzip of code),
+#      the same with relaxed SIMD's fused multiply-add (`--features relaxed-simd`,
+#      camformer-relaxed_bg.wasm, loaded instead where the browser validates relaxed SIMD; its
+#      JavaScript glue is identical, so only the .wasm is kept), and with the WebGPU backend
+#      (`camformer-gpu`, ~3.5 MB gzip of code, fetched only when the browser has a real GPU
+#      adapter);
 #   2. the JavaScript glue with the wasm-bindgen CLI at exactly the Cargo.lock version
 #      (installed into ~/.cargo/bin if missing or different);
 #   3. the custom element and the single-file app from www/ (scripts/bundle.mjs);
@@ -47,14 +50,30 @@ fi
 rustup target add wasm32-unknown-unknown >/dev/null
 mkdir -p pkg
 
-build() { # $1: output name, rest: cargo feature flags
-    local name="$1"
-    shift
+# The wasm "name" section (function names for stack traces) is left out: it is 0.33 MB of the
+# CPU module and 4 MB of the WebGPU one (0.8 MB gzip). CAMFORMER_WASM_NAMES=1 keeps it, for
+# debugging a trap with named frames.
+strip_names=(--remove-name-section)
+[ "${CAMFORMER_WASM_NAMES:-0}" = 1 ] && strip_names=()
+build() { # $1: output directory, $2: output name, rest: cargo feature flags
+    local dir="$1" name="$2"
+    shift 2
     cargo build --lib --profile wasm-release --target wasm32-unknown-unknown "$@"
-    wasm-bindgen --target web --no-typescript --out-dir pkg --out-name "$name" "$out"
+    wasm-bindgen --target web --no-typescript "${strip_names[@]}" --out-dir "$dir" --out-name "$name" "$out"
 }
-build camformer --no-default-features
-build camformer-gpu
+build pkg camformer --no-default-features
+# The relaxed-SIMD build runs with camformer.js: generated under the same name (the wasm's
+# import namespace is named after it), its glue must equal camformer.js, and only its .wasm is
+# kept, as camformer-relaxed_bg.wasm.
+relaxed_dir="$CARGO_TARGET_DIR/relaxed-pkg"
+rm -rf "$relaxed_dir"
+build "$relaxed_dir" camformer --no-default-features --features relaxed-simd
+if ! cmp -s pkg/camformer.js "$relaxed_dir/camformer.js"; then
+    echo "the relaxed-SIMD module's glue differs from camformer.js; the page cannot share it" >&2
+    exit 1
+fi
+cp "$relaxed_dir/camformer_bg.wasm" pkg/camformer-relaxed_bg.wasm
+build pkg camformer-gpu
 
 node scripts/bundle.mjs
 sources_hash > pkg/SOURCES.sha256

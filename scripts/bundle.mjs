@@ -6,15 +6,17 @@
 //                               modules, the worker (www/worker.js and the modules it imports,
 //                               bundled into one script, started from a Blob URL) and the
 //                               styles inlined; it loads the CPU module (camformer.js +
-//                               camformer_bg.wasm) from beside itself (import.meta.url), and the
+//                               camformer_bg.wasm, or camformer-relaxed_bg.wasm where the
+//                               browser has relaxed SIMD) from beside itself (import.meta.url), and the
 //                               WebGPU module (camformer-gpu.js + camformer-gpu_bg.wasm) from
 //                               there too, only when WebGPU is chosen.
 //   pkg/camformer.html          the whole app as one file that works from file:// (no fetch, no
 //                               import(), no module worker there): the CPU module's glue turned
 //                               into a classic script inside a classic Blob-URL worker, its wasm
 //                               as base64 (the default weights are inside the wasm), initSync.
-//                               Only the CPU module, so the file stays small: WebGPU is not
-//                               available there (the UI says so where the backend is shown).
+//                               Only the CPU module's simd128 build, so the file stays small:
+//                               neither WebGPU nor relaxed SIMD there (the UI says so where the
+//                               backend is shown).
 //
 // The bundler is deliberately small: it understands exactly the module syntax the sources use
 // (relative `import {a, b as c} / * as ns / default from './x.js'`, `export function|class|
@@ -171,7 +173,7 @@ export const assets = {
     return new Worker(workerUrl, { type: 'module', name: 'camformer' });
   },
   modules: () => ({
-    cpu: { glueUrl: beside('camformer.js'), wasm: { url: beside('camformer_bg.wasm') } },
+    cpu: { glueUrl: beside('camformer.js'), wasm: { url: beside('camformer_bg.wasm') }, relaxed: { url: beside('camformer-relaxed_bg.wasm') } },
     gpu: { glueUrl: beside('camformer-gpu.js'), wasm: { url: beside('camformer-gpu_bg.wasm') } },
   }),
   gpuMissing: null,
@@ -220,7 +222,8 @@ mkdirSync(OUT, { recursive: true });
 
 const element =
   header(
-    '<camformer-predictor>: the Camformer Web app as one ES module. Needs camformer.js and camformer_bg.wasm beside it\n' +
+    '<camformer-predictor>: the Camformer Web app as one ES module. Needs camformer.js, camformer_bg.wasm and\n' +
+      '// camformer-relaxed_bg.wasm (fetched instead of camformer_bg.wasm where the browser has relaxed SIMD) beside it\n' +
       '// (and camformer-gpu.js + camformer-gpu_bg.wasm for WebGPU; fetched only when WebGPU is chosen).',
   ) +
   elementModule(ELEMENT_ASSETS, { __WORKER_SOURCE: workerSource, __CSS: css });

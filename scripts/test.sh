@@ -55,6 +55,13 @@ fi
 CARGO_TARGET_DIR="$wasm_target" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     cargo test --lib --release --target wasm32-unknown-unknown --no-default-features
 
+step "wasm: the relaxed-SIMD build's matrix kernel in Node.js (pkg/camformer-relaxed_bg.wasm)"
+# Node 20 validates relaxed SIMD only behind this V8 flag; later versions have it on by default.
+node_args=""
+if node --experimental-wasm-relaxed-simd -e 0 2>/dev/null; then node_args="--experimental-wasm-relaxed-simd"; fi
+NODE_ARGS="$node_args" CARGO_TARGET_DIR="$wasm_target" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test --lib --release --target wasm32-unknown-unknown --no-default-features --features relaxed-simd -- matmul
+
 step "wasm32 build check of the WebGPU browser module"
 CARGO_TARGET_DIR="$wasm_target" cargo check --lib --release --target wasm32-unknown-unknown
 

@@ -8,7 +8,7 @@
 import http from 'node:http';
 import { createStaticServer } from '../../scripts/serve.mjs';
 import { expectedCases } from './data.mjs';
-import { assertClose, check, inApp, openPage, startServer, waitReady } from './harness.mjs';
+import { assertClose, check, cpuWasmOf, inApp, openPage, startServer, waitReady } from './harness.mjs';
 
 /**
  * A file store that sends CORS headers for every file but the CPU module's glue (a store set up
@@ -45,7 +45,7 @@ export const tests = [
         check(detail.backend === 'cpu', `ready on the CPU (${detail.backend})`);
         check(!(await ok.page.locator('.camformer-fallback').isVisible()), 'the fallback text is hidden once the element runs');
         const fetched = ok.requests.filter((u) => u.startsWith(store.origin)).map((u) => u.slice(store.origin.length));
-        for (const want of ['/pkg/camformer-predictor.js', '/pkg/camformer.js', '/pkg/camformer_bg.wasm']) check(fetched.includes(want), `${want} came from the file store`);
+        for (const want of ['/pkg/camformer-predictor.js', '/pkg/camformer.js', cpuWasmOf(detail)]) check(fetched.includes(want), `${want} came from the file store`);
         const predictions = await ok.page.evaluate((s) => document.querySelector('camformer-predictor').predict(s), cases.sequences);
         assertClose(predictions, cases.predictions, 1e-4, 'predictions of the element from another origin');
         const workers = await ok.page.evaluate(() => document.querySelector('camformer-predictor').workers);
@@ -77,9 +77,10 @@ export const tests = [
         await partial.page.close();
         await some.close();
 
-        // 4. Same origin, the wasm file missing: an error inside the element naming it.
+        // 4. Same origin, the CPU module's files missing (both builds: the relaxed-SIMD one is
+        // tried first, then the simd128 one): an error inside the element naming the file.
         const missing = await openPage(context, { origin, allowConsole: [/404|Failed to load/i] });
-        await missing.page.route('**/pkg/camformer_bg.wasm', (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' }));
+        await missing.page.route(/\/pkg\/camformer(-relaxed)?_bg\.wasm$/, (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' }));
         await missing.page.goto(`${origin}/tests/browser/embed.html`);
         const gone = await elementError(missing.page);
         check(/camformer_bg\.wasm.*HTTP 404/.test(gone), `the element names the missing file: ${gone}`);

@@ -3,7 +3,7 @@
 // attributes, registered once, and a host page's CSS does not reach inside.
 
 import { assertBuiltInModelIsDefault, expectedCases, referencePage } from './data.mjs';
-import { assertClose, check, eventsOf, inApp, openPage, recordEvents, waitReady } from './harness.mjs';
+import { assertClose, check, CPU_WASM, cpuWasmOf, eventsOf, inApp, openPage, recordEvents, waitReady } from './harness.mjs';
 
 export const tests = [
   {
@@ -27,9 +27,12 @@ export const tests = [
 
       // Only the element and the CPU module (glue + wasm) are requested, all from beside the element.
       const fetched = app.requests.filter((u) => u.startsWith(origin)).map((u) => u.slice(origin.length));
-      for (const want of ['/pkg/camformer-predictor.js', '/pkg/camformer.js', '/pkg/camformer_bg.wasm']) {
+      // One build of the CPU module: the relaxed-SIMD one, as this Chromium has relaxed SIMD.
+      check(detail.simd === 'relaxed', `the relaxed-SIMD build runs where the browser has it (${detail.simd})`);
+      for (const want of ['/pkg/camformer-predictor.js', '/pkg/camformer.js', cpuWasmOf(detail)]) {
         check(fetched.includes(want), `${want} was loaded (requests: ${fetched.join(', ')})`);
       }
+      check(!fetched.includes(CPU_WASM.simd128), 'the simd128 build is not fetched as well');
       check(!fetched.some((u) => u.startsWith('/www/')), 'the built element needs nothing from www/');
       check(!fetched.some((u) => u.includes('camformer-gpu')), 'backend="cpu" never fetches the WebGPU module');
 

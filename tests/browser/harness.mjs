@@ -228,3 +228,16 @@ export async function recordEvents(page) {
 export function eventsOf(page, type) {
   return page.evaluate((t) => window.__camformerEvents.filter((e) => e.type === t).map((e) => e.detail), type);
 }
+
+/**
+ * The two builds of the CPU wasm module, by the `simd` of a ready detail: the relaxed-SIMD one
+ * (fused multiply-add; Chromium has relaxed SIMD) and the simd128 one. Both run with camformer.js.
+ */
+export const CPU_WASM = Object.freeze({ relaxed: '/pkg/camformer-relaxed_bg.wasm', simd128: '/pkg/camformer_bg.wasm' });
+
+/** The path of the CPU module build the element says it runs (detail.simd), checked to exist. */
+export function cpuWasmOf(detail) {
+  const file = CPU_WASM[detail?.simd];
+  check(file, `the ready detail names the CPU module's build (simd: ${detail?.simd})`);
+  return file;
+}

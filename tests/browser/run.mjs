@@ -34,7 +34,7 @@ const filters = process.argv.slice(2);
 const selected = filters.length ? ALL.filter((t) => filters.some((f) => t.name.includes(f))) : ALL;
 
 const root = process.env.CAMFORMER_WEB_ROOT ?? ROOT;
-for (const file of ['pkg/camformer.js', 'pkg/camformer_bg.wasm', 'pkg/camformer-gpu.js', 'pkg/camformer-gpu_bg.wasm', 'pkg/camformer-predictor.js', 'pkg/camformer.html']) {
+for (const file of ['pkg/camformer.js', 'pkg/camformer_bg.wasm', 'pkg/camformer-relaxed_bg.wasm', 'pkg/camformer-gpu.js', 'pkg/camformer-gpu_bg.wasm', 'pkg/camformer-predictor.js', 'pkg/camformer.html']) {
   if (!existsSync(path.join(root, file))) {
     console.error(`${file} is missing: build the package first (scripts/build-wasm.sh, or node scripts/bundle.mjs after a wasm build).`);
     process.exit(2);

@@ -6,7 +6,7 @@
 // sequences.
 
 import { assertBuiltInModelIsDefault, expectedCases } from './data.mjs';
-import { assertClose, check, openPage, waitReady } from './harness.mjs';
+import { assertClose, check, CPU_WASM, cpuWasmOf, openPage, waitReady } from './harness.mjs';
 
 const FEW = 4;
 const SEQ = 'GAATCTTTTCCTAAACAGTGTTGGATATTGATCTCGCATCTACTATTATGAAGTCATTATTACTATATTACCTGACCTAG';
@@ -30,7 +30,7 @@ export const tests = [
         check(/fallback/.test(detail.note ?? ''), 'and says why');
         await auto.page.waitForTimeout(500);
         const paths = pathsOf(auto, origin);
-        check(paths.includes('/pkg/camformer_bg.wasm'), 'the CPU module is loaded');
+        check(paths.includes(cpuWasmOf(detail)), 'the CPU module is loaded');
         check(!paths.some((p) => p.includes('camformer-gpu')), `the WebGPU module is not fetched for a fallback adapter: ${paths.join(', ')}`);
       }
       auto.assertClean();
@@ -47,7 +47,7 @@ export const tests = [
       assertBuiltInModelIsDefault(ready.detail);
       const paths = pathsOf(gpu, origin);
       check(paths.includes('/pkg/camformer-gpu.js') && paths.includes('/pkg/camformer-gpu_bg.wasm'), `the WebGPU module is loaded (${paths.join(', ')})`);
-      check(!paths.includes('/pkg/camformer_bg.wasm'), 'the CPU module is not needed when WebGPU works');
+      check(!Object.values(CPU_WASM).some((p) => paths.includes(p)), 'the CPU module is not needed when WebGPU works');
       const t0 = Date.now();
       const predictions = await gpu.page.evaluate((s) => document.querySelector('camformer-predictor').predict(s), cases.sequences.slice(0, FEW));
       const worst = assertClose(predictions, cases.predictions.slice(0, FEW), 1e-3, 'WebGPU (SwiftShader) predictions');

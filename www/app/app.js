@@ -17,7 +17,7 @@
 import { assets } from './assets.js';
 import { CancelledError } from './client.js';
 import { WorkerPool, defaultWorkers } from './pool.js';
-import { BACKEND, JOB, SOURCE, UNIT } from './protocol.js';
+import { BACKEND, JOB, SIMD, SOURCE, UNIT } from './protocol.js';
 import * as store from './store.js';
 
 /** @typedef {import('./protocol.js').ModelInfo} ModelInfo model info reported by the worker */
@@ -40,14 +40,15 @@ export class App extends EventTarget {
 
   /**
    * Starts (or restarts) the workers and loads the model.
-   * @param {{backend?: string, model?: string|null, workers?: number|null}} options the
-   *   element's attributes (`workers`: null for the default)
+   * @param {{backend?: string, model?: string|null, workers?: number|null, simd?: string|null}} options
+   *   the element's attributes (`workers`: null for the default; `simd`: SIMD.*, null for auto)
    * @returns {Promise<ModelInfo>}
    */
-  async start({ backend = BACKEND.auto, model = null, workers = null, autoProbe = null } = {}) {
+  async start({ backend = BACKEND.auto, model = null, workers = null, autoProbe = null, simd = null } = {}) {
     const t0 = performance.now();
     this.status('', 'note'); // a new start clears the last one's warnings
     this.backendRequest = backend;
+    this.simdRequest = simd ?? SIMD.auto;
     this.autoProbe = autoProbe;
     this.workersRequest = workers ?? defaultWorkers();
     const generation = ++this.generation;
@@ -86,7 +87,7 @@ export class App extends EventTarget {
   async #init(source) {
     const reply = await this.job(
       JOB.init,
-      { backend: this.backendRequest, modules: assets.modules(), gpuMissing: assets.gpuMissing, model: source, autoMemory: autoMemory.read(), autoProbe: this.autoProbe },
+      { backend: this.backendRequest, modules: assets.modules(), gpuMissing: assets.gpuMissing, model: source, autoMemory: autoMemory.read(), autoProbe: this.autoProbe, simd: this.simdRequest },
       { label: 'Loading the model', onLoading: (m) => this.status(m.stage, 'busy') },
     );
     // A freshly timed auto choice is kept for this browser (and adapter): it is timed once.
@@ -95,6 +96,7 @@ export class App extends EventTarget {
     this.#setModel(reply);
     this.status('', 'busy'); // clears the loading stages, not a warning about the model
     if (reply.poolNote) this.status(`Fewer workers than asked for: ${reply.poolNote}.`, 'warning');
+    if (reply.simdNote) this.status(`The CPU module: ${reply.simdNote}.`, 'warning');
     return reply;
   }
 
@@ -354,6 +356,7 @@ export function readyDetail(info, loadMs) {
   return {
     backend: info.backend,
     module: info.module,
+    simd: info.simd ?? null,
     fallback: info.fallback,
     note: info.note,
     adapter: info.adapter,

@@ -12,7 +12,8 @@
  * @property {() => Promise<Worker>} createWorker a new worker running www/worker.js (the
  *   protocol: protocol.js); the pool (pool.js) calls it once per worker
  * @property {() => {cpu: WasmModule, gpu: WasmModule|null}} modules the CPU-only module (always
- *   loaded) and the WebGPU one (loaded only when WebGPU is chosen; null if this build has none)
+ *   loaded; its relaxed-SIMD build instead of the simd128 one where the browser has relaxed
+ *   SIMD) and the WebGPU one (loaded only when WebGPU is chosen; null if this build has none)
  * @property {string|null} gpuMissing why this build has no WebGPU module, shown with the backend
  * @property {() => Promise<string>} css the element's stylesheet text
  */
@@ -34,7 +35,7 @@ export const assets = {
     return new Worker(workerUrl, { type: 'module', name: 'camformer' });
   },
   modules: () => ({
-    cpu: { glueUrl: pkg('camformer.js'), wasm: { url: pkg('camformer_bg.wasm') } },
+    cpu: { glueUrl: pkg('camformer.js'), wasm: { url: pkg('camformer_bg.wasm') }, relaxed: { url: pkg('camformer-relaxed_bg.wasm') } },
     gpu: { glueUrl: pkg('camformer-gpu.js'), wasm: { url: pkg('camformer-gpu_bg.wasm') } },
   }),
   gpuMissing: null,

@@ -12,8 +12,11 @@
 //            variants, design, dream, model (default: all)
 //   workers  Web Workers on the CPU backend, each with its own wasm instance and model, so long
 //            jobs use every core (default: one per core, at most 4; 1-16); WebGPU runs one
+//   simd     the CPU module's build: "auto" (default: the relaxed-SIMD one, with fused
+//            multiply-add, where the browser has relaxed SIMD; else simd128), "simd128",
+//            "relaxed" (falls back to simd128, with a warning, where the browser lacks it)
 // Properties and methods
-//   ready            Promise: resolves with {backend, manifest, parameterCount, workers, loadMs, ...}
+//   ready            Promise: resolves with {backend, simd, manifest, parameterCount, workers, loadMs, ...}
 //   backend          "webgpu" | "cpu" (null before ready)
 //   workers          the number of workers in use (null before ready); setting it sets the attribute
 //   manifest         the model's manifest (null before ready)
@@ -44,7 +47,7 @@ import { createStatusPanel } from './panel-status.js';
 import { createVariantsPanel } from './panel-variants.js';
 import { CancelledError } from './client.js';
 import { MAX_WORKERS } from './pool.js';
-import { BACKEND, JOB } from './protocol.js';
+import { BACKEND, JOB, SIMD } from './protocol.js';
 
 /** The element's tag name. */
 export const TAG = 'camformer-predictor';
@@ -75,7 +78,7 @@ function stylesheet() {
 
 /** The <camformer-predictor> custom element. */
 export class CamformerPredictor extends HTMLElement {
-  static observedAttributes = ['backend', 'model', 'panels', 'workers', 'auto-probe'];
+  static observedAttributes = ['backend', 'model', 'panels', 'workers', 'auto-probe', 'simd'];
 
   #app = new App(this);
   #ready = null;
@@ -209,7 +212,13 @@ export class CamformerPredictor extends HTMLElement {
     const generation = ++this.#generation;
     if (!this.#settle) this.#newReady(); // a restart after `ready` settled: a fresh promise
     try {
-      const info = await this.#app.start({ backend: this.getAttribute('backend') || BACKEND.auto, model: this.getAttribute('model'), workers: this.#workersAttribute(), autoProbe: this.getAttribute('auto-probe') });
+      const info = await this.#app.start({
+        backend: this.getAttribute('backend') || BACKEND.auto,
+        model: this.getAttribute('model'),
+        workers: this.#workersAttribute(),
+        autoProbe: this.getAttribute('auto-probe'),
+        simd: this.#simdAttribute(),
+      });
       if (generation !== this.#generation) return;
       const detail = readyDetail(info, this.#app.state.loadMs);
       this.#settle.resolve(detail);
@@ -222,6 +231,16 @@ export class CamformerPredictor extends HTMLElement {
       this.#settle.reject(err);
       this.#settle = null;
     }
+  }
+
+  /** The `simd` attribute (SIMD.*), or null for auto (a bad value is said so). */
+  #simdAttribute() {
+    const attr = this.getAttribute('simd');
+    if (attr === null || attr.trim() === '') return null;
+    const value = attr.trim().toLowerCase();
+    if (Object.values(SIMD).includes(value)) return value;
+    queueMicrotask(() => this.#app.status(`simd="${attr}" is not one of ${Object.values(SIMD).join(', ')}; using auto.`, 'warning'));
+    return null;
   }
 
   /** The `workers` attribute as a number, or null for the default (a bad value is said so). */

@@ -3,6 +3,7 @@
 
 import { assets } from './assets.js';
 import { choice, h, messageBox, replaceChildren, showMessage } from './dom.js';
+import { cpuName } from './panel-status.js';
 import { BACKEND } from './protocol.js';
 import * as store from './store.js';
 
@@ -131,7 +132,7 @@ function renderCard(card, info) {
     ['Parameters', info.parameterCount?.toLocaleString('en')],
     ['Weights', m.weights ? `${m.weights.dtype ?? ''}${m.weights.sha256 ? `, sha256 ${m.weights.sha256.slice(0, 16)}…` : ''}` : null],
     ['Output', m.output ? `${m.output.units}${m.output.description ? ` (${m.output.description})` : ''}` : null],
-    ['Backend', `${info.backend === BACKEND.webgpu ? 'WebGPU' : 'CPU (WebAssembly)'}${assets.gpuMissing ? ` (${assets.gpuMissing})` : ''}`],
+    ['Backend', `${info.backend === BACKEND.webgpu ? 'WebGPU' : cpuName(info)}${assets.gpuMissing ? ` (${assets.gpuMissing})` : ''}`],
   ].filter(([, v]) => v !== undefined && v !== null && v !== '');
   replaceChildren(
     card,

@@ -166,8 +166,10 @@ export class WorkerPool extends EventTarget {
       const helper = {
         backend: BACKEND.cpu,
         // The compiled module when the first worker handed it over; else they compile it too.
-        modules: { cpu: reply.wasmModule ? { ...cpu, wasm: { module: reply.wasmModule } } : cpu, gpu: null },
+        // (of the same build: relaxed SIMD or simd128, so every worker computes alike).
+        modules: { cpu: reply.wasmModule ? { ...cpu, wasm: { module: reply.wasmModule }, relaxed: null, simd: reply.wasmSimd } : cpu, gpu: null },
         gpuMissing: params.gpuMissing ?? null,
+        simd: params.simd,
         model: reply.resolvedModel ?? params.model,
       };
       const started = await Promise.allSettled(Array.from({ length: wanted - 1 }, () => this.#startHelper(helper)));

@@ -38,7 +38,11 @@
  * Where the worker gets one wasm module (assets.js makes these).
  * @typedef {object} WasmModule
  * @property {string|null} glueUrl absolute URL of the wasm-bindgen glue (null: defined in the worker)
- * @property {{url?: string, base64?: string, bytes?: Uint8Array}} wasm
+ * @property {{url?: string, base64?: string, bytes?: Uint8Array, module?: WebAssembly.Module}} wasm
+ * @property {{url?: string}|null} [relaxed] the same module built with relaxed SIMD (same glue),
+ *   loaded instead of `wasm` where the engine validates relaxed SIMD (CPU module only)
+ * @property {'simd128'|'relaxed'} [simd] which build `wasm` is (default simd128; a compiled
+ *   module handed to the pool's other workers says which it is)
  */
 
 /**
@@ -56,6 +60,9 @@
  * @property {string|null} fallback why the backend differs from the one asked for
  * @property {object|null} adapter the WebGPU adapter found, if any
  * @property {string|null} note why the automatic choice is the CPU
+ * @property {'simd128'|'relaxed'|null} simd the CPU module's build: relaxed SIMD (fused
+ *   multiply-add) or simd128; null when the model runs in the WebGPU module
+ * @property {string|null} simdNote why the CPU module is not the build asked for, or null
  * @property {object} manifest
  * @property {number} parameterCount
  * @property {string} source 'default', the manifest URL, or the user's weights' name
@@ -85,9 +92,10 @@
  * | ----------- | ------------------------------------------------------- | -------------------------------------------- |
  * | init        | backend: BACKEND.*, modules: {cpu: WasmModule, gpu:     | status 'ready', ...ModelInfo, timings:       |
  * |             |   WasmModule|null} (assets.js), gpuMissing: string|null,|   {wasmMs, modelMs}; for the pool:           |
- * |             |   model: ModelSource                                    |   wasmModule (the compiled CPU module, a     |
- * |             |                                                         |   WebAssembly.Module), resolvedModel (a URL  |
- * |             |                                                         |   model's fetched bytes)                     |
+ * |             |   model: ModelSource, simd?: SIMD.* (the CPU module's   |   wasmModule (the compiled CPU module, a     |
+ * |             |   build; default auto)                                  |   WebAssembly.Module) and wasmSimd (its      |
+ * |             |                                                         |   build), resolvedModel (a URL model's       |
+ * |             |                                                         |   fetched bytes)                             |
  * | load        | model: ModelSource (the backend stays)                  | status 'ready', ...ModelInfo, timings        |
  * | info        | -                                                       | ...ModelInfo                                 |
  * | parse       | text (FASTA / one per line / TSV or CSV table)          | {records, rejected, layout} (parseRecords)   |
@@ -184,6 +192,12 @@ export const SOURCE = Object.freeze({ default: 'default', bytes: 'bytes', url: '
 
 /** Backends: asked for (init's `backend`: all three) and in use (`backend` of replies: webgpu | cpu). */
 export const BACKEND = Object.freeze({ auto: 'auto', webgpu: 'webgpu', cpu: 'cpu' });
+
+/**
+ * The CPU module's builds: init's `simd` (asked for: all three; default auto, the relaxed one
+ * where the browser has relaxed SIMD) and ModelInfo's `simd` (in use: relaxed | simd128).
+ */
+export const SIMD = Object.freeze({ auto: 'auto', relaxed: 'relaxed', simd128: 'simd128' });
 
 /** The wasm modules: keys of init's `modules`, and ModelInfo's `module` (the one running the model). */
 export const MODULE = Object.freeze({ cpu: 'cpu', gpu: 'gpu' });

@@ -9,11 +9,15 @@
 // Two wasm modules, as the app: the CPU one (pkg/camformer.js, every page loads it) and the
 // WebGPU one (pkg/camformer-gpu.js), loaded only for the WebGPU part; a build with a single
 // module (no camformer-gpu.js) runs WebGPU in the CPU module, if that has the backend.
+// The CPU module's build comes from this worker's URL: ?simd=relaxed loads
+// camformer-relaxed_bg.wasm (fused multiply-add) with the same glue; otherwise the simd128 one.
 
+import { hasRelaxedSimd, hasSimd128 } from '../app/wasm-features.js';
 import { BATCH, MUTANTS, maxAbsDiff, messageOf, timed } from './common.js';
 
+const SIMD = new URLSearchParams(self.location.search).get('simd') === 'relaxed' ? 'relaxed' : 'simd128';
 const GLUE_URL = new URL('../../pkg/camformer.js', import.meta.url).href;
-const WASM_URL = new URL('../../pkg/camformer_bg.wasm', import.meta.url).href;
+const WASM_URL = new URL(SIMD === 'relaxed' ? '../../pkg/camformer-relaxed_bg.wasm' : '../../pkg/camformer_bg.wasm', import.meta.url).href;
 const GPU_GLUE_URL = new URL('../../pkg/camformer-gpu.js', import.meta.url).href;
 const GPU_WASM_URL = new URL('../../pkg/camformer-gpu_bg.wasm', import.meta.url).href;
 
@@ -23,6 +27,7 @@ let cpuModel = null;
 const progress = (text) => self.postMessage({ progress: text });
 
 async function init() {
+  if (SIMD === 'relaxed' && !hasRelaxedSimd()) throw new Error('this browser has no relaxed SIMD');
   const t0 = performance.now();
   glue = await import(GLUE_URL);
   await glue.default({ module_or_path: WASM_URL });
@@ -34,6 +39,7 @@ async function init() {
     wasmInitMs,
     modelLoadMs: performance.now() - t1,
     backend: cpuModel.backend,
+    simd: SIMD,
     manifestName: manifest?.name ?? null,
     weightsSha256: manifest?.weights?.sha256 ?? null,
   };
@@ -111,7 +117,8 @@ async function cpu({ config }) {
   const result = await suite(cpuModel, plan, 'wasm CPU');
   result.model_reload_ms = loads;
   result.threads = 1;
-  result.simd128 = WebAssembly.validate(SIMD_PROBE);
+  result.simd128 = hasSimd128();
+  result.build = SIMD;
   return result;
 }
 
@@ -156,11 +163,6 @@ async function webgpu({ config }) {
     model.free();
   }
 }
-
-// A minimal module using a v128 instruction: valid only where wasm SIMD is supported.
-const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
-]);
 
 const JOBS = { init, predictOne, cpu, webgpu };
 

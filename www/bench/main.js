@@ -2,12 +2,16 @@
 // WebGPU, and the same Mini model in ONNX Runtime Web, each in its own Web Worker, one after
 // the other; shows a table and, when finished, sets `window.benchResults` (JSON-compatible).
 //
+// The wasm CPU suite runs on the simd128 build of the CPU module and, where the browser has
+// relaxed SIMD, again on the relaxed-SIMD build (fused multiply-add), each in its own worker.
+//
 // URL options: ?reps=5 (timed runs per measurement, after one warm-up), ?batch=256 (the
-// throughput batch; smaller only for smoke tests), ?webgpu=0 (skip
+// throughput batch; smaller only for smoke tests), ?relaxed=0 (skip the relaxed-SIMD build), ?webgpu=0 (skip
 // WebGPU), ?webgpuFull=1 (full sizes even on a fallback adapter), ?webgpuIsm=0 (no ISM on a
 // fallback adapter; by default it runs fast ISM of 240 mutants there, ~16 s on SwiftShader), ?webgpuBatch=8, ?ort=0 (skip the peer), ?ortThreads=1,
 // ?onnx=URL (default /target/bench/camformer_mini.onnx, written by scripts/export_onnx.py).
 
+import { hasRelaxedSimd } from '../app/wasm-features.js';
 import { BATCH, MUTANTS, messageOf, repeatTo, sequencesOfTsv } from './common.js';
 
 const params = new URLSearchParams(location.search);
@@ -21,6 +25,7 @@ const CONFIG = {
   reps: Math.round(num('reps', 5)),
   batch: Math.round(num('batch', BATCH)),
   webgpu: flag('webgpu', true),
+  relaxed: flag('relaxed', true),
   webgpuFull: flag('webgpuFull', false),
   webgpuIsm: flag('webgpuIsm', true),
   webgpuSmallBatch: Math.round(num('webgpuBatch', 8)),
@@ -172,6 +177,26 @@ async function main() {
   }
   cf.terminate();
 
+  if (!CONFIG.relaxed) {
+    results.camformer.cpu_relaxed = { skipped: 'disabled (?relaxed=0)' };
+  } else if (!hasRelaxedSimd()) {
+    results.camformer.cpu_relaxed = { skipped: 'this browser has no relaxed SIMD' };
+  } else {
+    status('the relaxed-SIMD build of the CPU module');
+    const rx = client(new URL('./camformer-worker.js?simd=relaxed', import.meta.url));
+    try {
+      const load = await rx.request('init');
+      results.camformer.cpu_relaxed = { ...(await rx.request('cpu', { config })), load };
+      showSuite('Camformer wasm CPU (1 thread, relaxed SIMD)', results.camformer.cpu_relaxed);
+    } catch (err) {
+      results.camformer.cpu_relaxed = { error: messageOf(err) };
+      results.errors.push(`wasm CPU, relaxed SIMD: ${messageOf(err)}`);
+      addRow('Camformer wasm CPU, relaxed SIMD', 'error', '', messageOf(err));
+    } finally {
+      rx.terminate();
+    }
+  }
+
   if (CONFIG.ort) {
     status('ONNX Runtime Web: loading');
     const peer = client(new URL('./ort-worker.js', import.meta.url));
@@ -195,6 +220,7 @@ async function main() {
   const ref = results.camformer.cpu?.first_predictions;
   const diff = (other) => (ref && other ? Math.max(...other.map((v, i) => Math.abs(v - ref[i]))) : null);
   results.checks.webgpu_vs_cpu_max_abs_diff = diff(results.camformer.webgpu?.first_predictions);
+  results.checks.relaxed_vs_simd128_max_abs_diff = diff(results.camformer.cpu_relaxed?.first_predictions);
   results.checks.ort_vs_cpu_max_abs_diff = diff(results.ort?.first_predictions);
   // The ONNX file names the weights it was exported from (scripts/export_onnx.py's sidecar).
   const onnxSha = results.ort?.onnx_weights_sha256;

@@ -9,7 +9,9 @@
 //!   that output position `j` reads is then the `kernel * channels` consecutive floats starting
 //!   at row `j`: the im2col matrix is the activation buffer itself, read with a row stride of
 //!   `channels` (rows overlap). So a convolution is one GEMM with no copy at all (an "implicit
-//!   GEMM"), done by the `gemm` crate that flex already uses, which takes arbitrary strides.
+//!   GEMM"), done natively by the `gemm` crate that flex already uses, which takes arbitrary
+//!   strides, and in WebAssembly by our own packed kernel (`matmul::wasm`, with relaxed SIMD's
+//!   fused multiply-add in the module built for browsers that have it).
 //! - The sequences of a chunk lie one after another in that buffer, so the GEMM of a whole chunk
 //!   is a single call: the rows whose window straddles two sequences (`kernel - 1` per
 //!   sequence) are computed and never read.
@@ -19,7 +21,7 @@
 //!   position-major features directly (PyTorch flattens channel-major).
 //!
 //! Natively, chunks of [`CHUNK`] sequences run on rayon's threads; in wasm (single-threaded)
-//! they run one after another, and `gemm` uses its simd128 kernels.
+//! they run one after another.
 //!
 //! [`ism`] does fast exact in-silico mutagenesis on the same buffers, and [`train`] runs the
 //! forward pass in training mode (batch statistics) and the backward pass, for the trainer.

@@ -7,7 +7,8 @@
 // camformer-gpu_bg.wasm, ~3x larger), loaded only when the chosen backend is WebGPU. If the
 // WebGPU module or device fails, the model is loaded from the CPU module and the reply says why.
 
-import { BACKEND, MODULE, SOURCE, STATUS } from '../protocol.js';
+import { BACKEND, MODULE, SIMD, SOURCE, STATUS } from '../protocol.js';
+import { hasRelaxedSimd } from '../wasm-features.js';
 import { Cancelled, isBackendFailure, messageOf, renumber, requireModel, requireWasm, state } from './runtime.js';
 
 /**
@@ -17,6 +18,7 @@ import { Cancelled, isBackendFailure, messageOf, renumber, requireModel, require
 export async function init(job, ctx) {
   state.modules = job.modules ?? null;
   state.gpuMissing = job.gpuMissing ?? null;
+  state.simdRequest = job.simd ?? SIMD.auto;
   if (!state.modules?.cpu) throw new Error('init: no CPU wasm module given');
   ctx.loading('choosing a backend');
   const choice = await chooseBackend(job.backend ?? BACKEND.auto, job.autoMemory ?? null, job.autoProbe === 'always');
@@ -58,7 +60,10 @@ export async function load(job, ctx) {
  */
 function forThePool(requested) {
   const out = {};
-  if (state.module === MODULE.cpu && state.compiled.cpu) out.wasmModule = state.compiled.cpu;
+  if (state.module === MODULE.cpu && state.compiled.cpu) {
+    out.wasmModule = state.compiled.cpu;
+    out.wasmSimd = state.simd;
+  }
   if (requested?.kind === SOURCE.url && state.source?.kind === SOURCE.bytes) out.resolvedModel = state.source;
   return out;
 }
@@ -112,6 +117,8 @@ function modelInfo() {
     fallback: state.fallback,
     adapter: state.adapter,
     note: state.note,
+    simd: state.module === MODULE.cpu ? state.simd : null,
+    simdNote: state.module === MODULE.cpu ? state.simdNote : null,
     autoChoice: state.autoChoice,
     manifest: model.manifest,
     parameterCount: model.parameterCount,
@@ -145,15 +152,48 @@ async function loadGlue(kind) {
     const glue = kind === MODULE.cpu && self.camformerGlue ? self.camformerGlue : await importGlue(spec.glueUrl);
     // Compiled here rather than inside the glue's init, so the Module can be kept and handed to
     // the pool's other workers (the glue's init accepts a compiled module as well).
-    const module = await compile(spec.wasm ?? {});
+    let build = kind === MODULE.cpu ? cpuBuild(spec, state.simdRequest) : { wasm: spec.wasm };
+    let module;
+    try {
+      module = await compile(build.wasm ?? {});
+    } catch (err) {
+      if (build.simd !== SIMD.relaxed) throw err;
+      // A server (a wiki's file store) without the relaxed build still serves the simd128 one.
+      const note = `the relaxed-SIMD module did not load (${messageOf(err)}); using the simd128 one`;
+      build = { ...cpuBuild(spec, SIMD.simd128), note };
+      module = await compile(build.wasm ?? {});
+    }
     state.exports[kind] = await glue.default({ module_or_path: module });
     state.compiled[kind] = module;
+    if (kind === MODULE.cpu) {
+      state.simd = build.simd;
+      state.simdNote = build.note;
+    }
     return glue;
   } catch (err) {
     throw kind === MODULE.gpu ? new Error(`the WebGPU module did not load (${messageOf(err)})`) : err;
   } finally {
     state.wasmMs += performance.now() - t0;
   }
+}
+
+/**
+ * Which build of the CPU module to load: the relaxed-SIMD one (fused multiply-add, ~1.5x the
+ * speed where the CPU has FMA) when the page offers it and this engine validates relaxed SIMD,
+ * unless the simd128 one was asked for; otherwise the simd128 one, which every engine with wasm
+ * SIMD runs. Both run with the same glue.
+ * @returns {{wasm: object, simd: string, note: string|null}}
+ */
+function cpuBuild(spec, request) {
+  const baseline = { wasm: spec.wasm, simd: spec.simd ?? SIMD.simd128, note: null };
+  if (request === SIMD.simd128 || baseline.simd === SIMD.relaxed) return baseline;
+  if (!spec.relaxed) {
+    return request === SIMD.relaxed ? { ...baseline, note: 'this build has no relaxed-SIMD module; using the simd128 one' } : baseline;
+  }
+  if (!hasRelaxedSimd()) {
+    return request === SIMD.relaxed ? { ...baseline, note: 'this browser has no relaxed SIMD; using the simd128 module' } : baseline;
+  }
+  return { wasm: spec.relaxed, simd: SIMD.relaxed, note: null };
 }
 
 async function importGlue(url) {

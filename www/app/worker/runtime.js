@@ -21,6 +21,12 @@ export const state = {
   glue: null,
   /** Which MODULE the model runs in. */
   module: null,
+  /** The CPU module's build asked for (SIMD.*, init's `simd`). */
+  simdRequest: 'auto',
+  /** The CPU module's build in use: SIMD.relaxed | SIMD.simd128 (null before it loads). */
+  simd: null,
+  /** Why the CPU module is not the build asked for, or null. */
+  simdNote: null,
   /** Milliseconds the last module download + compile took. */
   wasmMs: 0,
   /** The loaded CamformerModel. */

@@ -1,4 +1,9 @@
-//! The one matrix product the CPU network needs, as a safe wrapper around `gemm`.
+//! The one matrix product the CPU network needs: natively a safe wrapper around `gemm`; in
+//! WebAssembly our own packed kernel ([`wasm`]), with or without relaxed SIMD's fused
+//! multiply-add.
+
+#[cfg(target_family = "wasm")]
+mod wasm;
 
 /// How many threads one product may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +63,12 @@ pub(crate) fn matmul(
         dst[..m * n].fill(0.0);
         return;
     }
+    #[cfg(target_family = "wasm")]
+    {
+        let _ = par; // one thread in wasm
+        wasm::matmul::<wasm::Built>(m, n, k, dst, lhs, lhs_row_stride, rhs);
+    }
+    #[cfg(not(target_family = "wasm"))]
     // SAFETY: the assertions above keep every element gemm reads or writes inside the three
     // slices (dst: rows of n with stride n; lhs: m rows of k with stride lhs_row_stride; rhs: k
     // rows of n). gemm only reads lhs and rhs, so overlapping lhs rows are fine, and dst is a
