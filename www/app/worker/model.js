@@ -178,8 +178,8 @@ async function loadGlue(kind) {
 }
 
 /**
- * Which build of the CPU module to load: the relaxed-SIMD one (fused multiply-add, ~1.5x the
- * speed where the CPU has FMA) when the page offers it and this engine validates relaxed SIMD,
+ * Which build of the CPU module to load: the relaxed-SIMD one (fused multiply-add, ~1.3x the
+ * speed of the simd128 build where the CPU has FMA) when the page offers it and this engine validates relaxed SIMD,
  * unless the simd128 one was asked for; otherwise the simd128 one, which every engine with wasm
  * SIMD runs. Both run with the same glue.
  * @returns {{wasm: object, simd: string, note: string|null}}

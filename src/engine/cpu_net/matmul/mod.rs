@@ -200,8 +200,8 @@ pub(crate) fn matmul_strided(
 mod tests {
     use super::*;
 
-    /// The product computed the obvious way, in f64.
-    fn reference(
+    /// The product computed the obvious way, in f64 (the wasm kernel's tests use it too).
+    pub(super) fn reference(
         m: usize,
         n: usize,
         k: usize,
