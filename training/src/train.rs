@@ -325,6 +325,11 @@ pub fn new_model(cfg: &ArchConfig, device: &Device, seed: u64) -> Result<Camform
             let _ = param.val();
         }
     }
+    // Burn's generator is one per process: without the lock, another thread seeding or drawing
+    // (tests run in parallel; a library user may train two models at once) would interleave
+    // with this initialisation and change the weights a seed gives.
+    static GENERATOR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _held = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
     device.seed(seed);
     let model = Camformer::new(cfg, device)?;
     model.visit(&mut Init);

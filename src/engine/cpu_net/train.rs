@@ -1197,24 +1197,45 @@ mod tests {
         config
     }
 
-    /// A freshly initialised Burn model on the autodiff CPU device, with random batch-norm
-    /// scales and shifts (Burn starts them at 1 and 0, which would hide a mix-up of the two).
+    /// A Burn model on the autodiff CPU device whose every parameter comes from `values` (not
+    /// from Burn's initialiser: its generator is global, and tests running in parallel would
+    /// draw from it in any order, so the weights, and how close a ReLU input sits to 0, would
+    /// change from run to run). Weights are uniform in +-1/sqrt(fan-in) as Burn's default
+    /// initialiser draws them; batch-norm scales and shifts are random too (Burn starts them at
+    /// 1 and 0, which would hide a mix-up of the two).
     fn model(config: &ArchConfig, seed: u64) -> (Camformer, Device) {
         let device = Device::flex().autodiff();
-        device.seed(seed);
         let mut model = Camformer::new(config, &device).unwrap();
-        for (i, block) in model.blocks.iter_mut().enumerate() {
+        let mut next = seed * 1000;
+        let mut draw = |n: usize, scale: f32| {
+            next += 1;
+            values(n, next, scale)
+        };
+        fn param<const D: usize>(
+            v: Vec<f32>,
+            dims: [usize; D],
+            device: &Device,
+        ) -> Param<Tensor<D>> {
+            Param::from_tensor(Tensor::from_data(TensorData::new(v, dims), device))
+        }
+        for block in model.blocks.iter_mut() {
+            let dims = block.conv.weight.dims();
+            let [out, input, width] = dims;
+            let scale = 1.0 / ((input * width) as f32).sqrt();
+            block.conv.weight = param(draw(out * input * width, scale), dims, &device);
+            block.conv.bias = Some(param(draw(out, scale), [out], &device));
             let norm = block.norm.as_mut().unwrap();
             let c = norm.gamma.dims()[0];
-            let param = |v: Vec<f32>| {
-                Param::from_tensor(Tensor::from_data(TensorData::new(v, [c]), &device))
-            };
-            let gamma: Vec<f32> = values(c, 300 + i as u64, 0.5)
-                .iter()
-                .map(|v| 1.0 + v)
-                .collect();
-            norm.gamma = param(gamma);
-            norm.beta = param(values(c, 400 + i as u64, 0.3));
+            let gamma = draw(c, 0.5).iter().map(|v| 1.0 + v).collect();
+            norm.gamma = param(gamma, [c], &device);
+            norm.beta = param(draw(c, 0.3), [c], &device);
+        }
+        for layer in model.head.iter_mut() {
+            let dims = layer.weight.dims();
+            let [input, out] = dims;
+            let scale = 1.0 / (input as f32).sqrt();
+            layer.weight = param(draw(input * out, scale), dims, &device);
+            layer.bias = Some(param(draw(out, scale), [out], &device));
         }
         (model, device)
     }
