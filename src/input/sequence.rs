@@ -69,6 +69,23 @@ impl Construct {
         bases[position] = base;
         Construct(bases)
     }
+
+    /// The construct read from the other strand: reversed, each base complemented (`N` stays
+    /// `N`). The constant flanks go with it, so the flanks mark which strand a model is shown.
+    pub fn reverse_complement(&self) -> Construct {
+        let mut bases = self.0;
+        bases.reverse();
+        for b in &mut bases {
+            *b = match *b {
+                b'A' => b'T',
+                b'C' => b'G',
+                b'G' => b'C',
+                b'T' => b'A',
+                other => other,
+            };
+        }
+        Construct(bases)
+    }
 }
 
 impl fmt::Display for Construct {
@@ -137,6 +154,27 @@ mod tests {
 
     fn region(base: char) -> String {
         std::iter::repeat_n(base, RANDOM_LEN).collect()
+    }
+
+    #[test]
+    fn reverse_complement_reads_the_other_strand() {
+        let (c, _) = prepare(&format!("ACGTN{}", "A".repeat(RANDOM_LEN - 5))).unwrap();
+        let rc = c.reverse_complement();
+        let pairs = [
+            (b'A', b'T'),
+            (b'C', b'G'),
+            (b'G', b'C'),
+            (b'T', b'A'),
+            (b'N', b'N'),
+        ];
+        for (i, &base) in c.bases().iter().enumerate() {
+            let other = rc.bases()[CONSTRUCT_LEN - 1 - i];
+            assert!(pairs.contains(&(base, other)), "{i}: {base} -> {other}");
+        }
+        // The region's first bases, ACGTN, end up just before the reversed 5' flank.
+        let at = CONSTRUCT_LEN - RANDOM_START - 5;
+        assert_eq!(&rc.bases()[at..at + 5], b"NACGT");
+        assert_eq!(rc.reverse_complement(), c);
     }
 
     #[test]

@@ -41,6 +41,38 @@ pub struct Augment {
     pub max: usize,
 }
 
+/// Everything done to a training sequence before it is encoded: EvoAug ([`Augment`]), then,
+/// with `reverse_complement`, the other strand with probability 1/2 (the whole construct, flanks
+/// included, so the flanks tell the model which strand it sees; the label stays).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Augmentation {
+    /// Evolution-inspired augmentation of the random region; `None` = off.
+    pub evo: Option<Augment>,
+    /// Show half the sequences from the other strand.
+    pub reverse_complement: bool,
+}
+
+impl Augmentation {
+    /// True when it changes anything.
+    pub fn is_active(&self) -> bool {
+        self.evo.is_some() || self.reverse_complement
+    }
+
+    /// An augmented copy of `c`. The strand is drawn after EvoAug's draws, so runs without
+    /// `reverse_complement` draw exactly what they drew before it existed.
+    pub fn apply(&self, c: &Construct, rng: &mut Rng) -> Construct {
+        let c = match &self.evo {
+            Some(evo) => evo.apply(c, rng),
+            None => *c,
+        };
+        if self.reverse_complement && rng.below(2) == 1 {
+            c.reverse_complement()
+        } else {
+            c
+        }
+    }
+}
+
 /// The augmentations, in the order they are applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -306,5 +338,31 @@ mod tests {
         };
         assert_eq!(draw(1), draw(1));
         assert_ne!(draw(1), draw(2));
+    }
+
+    #[test]
+    fn the_other_strand_for_about_half_and_evoaug_draws_unchanged() {
+        let c = construct();
+        let strands = Augmentation {
+            evo: None,
+            reverse_complement: true,
+        };
+        let mut rng = Rng(9);
+        let out: Vec<Construct> = (0..1000).map(|_| strands.apply(&c, &mut rng)).collect();
+        let flipped = out.iter().filter(|x| **x == c.reverse_complement()).count();
+        assert_eq!(out.iter().filter(|x| **x == c).count() + flipped, 1000);
+        assert!((430..=570).contains(&flipped), "{flipped} of 1000 flipped");
+        // EvoAug alone draws what `Augment::apply` draws: runs from before the strand option
+        // repeat exactly.
+        let evo = Augment::parse("mutation=0.05,deletion=10").unwrap();
+        let both = Augmentation {
+            evo: Some(evo),
+            reverse_complement: false,
+        };
+        let (mut a, mut b) = (Rng(4), Rng(4));
+        for _ in 0..50 {
+            assert_eq!(both.apply(&c, &mut a), evo.apply(&c, &mut b));
+        }
+        assert!(!Augmentation::default().is_active());
     }
 }

@@ -17,7 +17,7 @@ use camformer::engine::files;
 use camformer::score::dream::{SubsetScore, TestSet};
 
 use crate::data::{Dataset, Rng, subsample};
-use crate::train::{self, ExportInfo, TrainConfig, predict_dataset};
+use crate::train::{self, ExportInfo, TrainConfig, predict_dataset, predict_strands};
 
 /// Assigns every row of `data` to one of `k` folds, whole groups at a time.
 ///
@@ -131,6 +131,7 @@ pub fn run_fold(
         val_set.len(),
         held_out.len()
     );
+    let both_strands = config.reverse_complement;
     train::train(
         config,
         &train_set,
@@ -142,18 +143,25 @@ pub fn run_fold(
     )?;
     let predictor = files::load(&dir, None, device)?;
     let test = data.subset(&held_out);
-    let predictions = predict_dataset(&predictor, &test)?;
-    let rows: Vec<OofRow> = held_out
-        .iter()
-        .zip(&predictions)
-        .map(|(&row, &prediction)| OofRow {
-            row,
-            idx: data.idx[row],
-            fold,
-            measured: data.targets[row],
-            prediction,
-        })
-        .collect();
+    let oof_rows = |predictions: &[f32]| -> Vec<OofRow> {
+        held_out
+            .iter()
+            .zip(predictions)
+            .map(|(&row, &prediction)| OofRow {
+                row,
+                idx: data.idx[row],
+                fold,
+                measured: data.targets[row],
+                prediction,
+            })
+            .collect()
+    };
+    if both_strands {
+        // The forward strand alone too, to measure what averaging the strands adds.
+        let forward = predict_dataset(&predictor, &test)?;
+        write_oof(&dir.join("oof-forward.tsv"), &oof_rows(&forward))?;
+    }
+    let rows = oof_rows(&predict_strands(&predictor, &test, both_strands)?);
     write_oof(&dir.join("oof.tsv"), &rows)?;
     Ok(rows)
 }

@@ -107,6 +107,11 @@ struct TrainArgs {
     /// `mutation=0.05,insertion=10,deletion=10,translocation=20,inversion=10,max=2`.
     #[arg(long, value_parser = parse_augment)]
     augment: Option<Augment>,
+    /// Train on both strands: each training sequence reverse-complemented (flanks included)
+    /// with probability 1/2; validation and held-out predictions are the mean over both
+    /// strands (`cv` also writes the forward strand's alone, `fold-K/oof-forward.tsv`).
+    #[arg(long)]
+    reverse_complement: bool,
     /// Start from the weights of a trained model directory (fine-tuning, e.g. on the
     /// unaugmented data after an --augment run) with a fresh optimiser. For `cv`: a `cv`
     /// output directory, each fold starting from the same fold there.
@@ -477,6 +482,7 @@ impl TrainArgs {
             backward: self.backward,
             dropout_masks: self.dropout_masks,
             augment: self.augment,
+            reverse_complement: self.reverse_complement,
             init: self.init.clone(),
         })
     }

@@ -19,7 +19,7 @@ use camformer::{ArchConfig, Camformer, Predictor};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
-use crate::augment::Augment;
+use crate::augment::{Augment, Augmentation};
 use crate::backward::{Backward, DropoutMasks, Stepper};
 use crate::data::{Dataset, Rng};
 
@@ -95,6 +95,10 @@ pub struct TrainConfig {
     /// Evolution-inspired augmentation of the training sequences ([`Augment`]); `None` = off.
     #[serde(default)]
     pub augment: Option<Augment>,
+    /// Train on both strands (each training sequence reverse-complemented with probability
+    /// 1/2) and predict with the mean over both strands (validation, held-out folds).
+    #[serde(default)]
+    pub reverse_complement: bool,
     /// Start from the weights of this trained model (a directory with `model.safetensors` and
     /// `manifest.json`, e.g. for fine-tuning after augmented training) instead of a seeded
     /// initialisation; the optimiser starts fresh. `None` = seeded initialisation.
@@ -183,7 +187,7 @@ impl HostBatch {
         cfg: &ArchConfig,
         data: &Dataset,
         idx: &[usize],
-        augment: Option<(&Augment, &mut Rng)>,
+        augment: Option<(&Augmentation, &mut Rng)>,
     ) -> Self {
         let mut constructs: Vec<_> = idx.iter().map(|&i| data.seqs[i].unpack()).collect();
         if let Some((augment, rng)) = augment {
@@ -251,7 +255,7 @@ impl Prefetch {
         data: &Dataset,
         order: Vec<usize>,
         batch_size: usize,
-        augment: Option<(Augment, u64)>,
+        augment: Option<(Augmentation, u64)>,
     ) -> Self {
         // A bound of 2: one batch in use, one ready; more would only cost memory.
         let (tx, rx) = std::sync::mpsc::sync_channel(2);
@@ -376,6 +380,28 @@ pub fn predict_dataset(predictor: &Predictor, data: &Dataset) -> Result<Vec<f32>
         out.extend(predictor.predict(&constructs)?);
     }
     Ok(out)
+}
+
+/// Predictions for a whole dataset, each the mean over both strands of its sequence.
+pub fn predict_both_strands(predictor: &Predictor, data: &Dataset) -> Result<Vec<f32>> {
+    let mut out = Vec::with_capacity(data.len());
+    for chunk in data.seqs.chunks(512) {
+        let forward: Vec<_> = chunk.iter().map(|p| p.unpack()).collect();
+        let reverse: Vec<_> = forward.iter().map(|c| c.reverse_complement()).collect();
+        let (f, r) = (predictor.predict(&forward)?, predictor.predict(&reverse)?);
+        out.extend(f.iter().zip(&r).map(|(f, r)| 0.5 * (f + r)));
+    }
+    Ok(out)
+}
+
+/// [`predict_both_strands`] when `both`, else [`predict_dataset`]: how a model trained with
+/// [`TrainConfig::reverse_complement`] set to `both` is evaluated.
+pub fn predict_strands(predictor: &Predictor, data: &Dataset, both: bool) -> Result<Vec<f32>> {
+    if both {
+        predict_both_strands(predictor, data)
+    } else {
+        predict_dataset(predictor, data)
+    }
 }
 
 /// Pearson r and Spearman ρ of predictions against a dataset's targets.
@@ -594,9 +620,16 @@ pub fn train(
         let mut batches = 0usize;
         // The rate of the epoch's last step (one-cycle and warm-up change it every step).
         let mut last_lr = state.lr;
-        let augment = config
-            .augment
-            .map(|a| (a, config.seed ^ 0xA06_u64.wrapping_mul(epoch as u64 + 1)));
+        let augmentation = Augmentation {
+            evo: config.augment,
+            reverse_complement: config.reverse_complement,
+        };
+        let augment = augmentation.is_active().then(|| {
+            (
+                augmentation,
+                config.seed ^ 0xA06_u64.wrapping_mul(epoch as u64 + 1),
+            )
+        });
         let prefetch = Prefetch::augmented(&cfg, train, order.clone(), config.batch_size, augment);
         for (b, batch) in prefetch.enumerate() {
             if let Some(limit) = config.time_limit_s
@@ -638,7 +671,7 @@ pub fn train(
 
         let predictor =
             Predictor::from_model(cfg.clone(), model.valid(), base.clone()).with_batch_size(512);
-        let pred = predict_dataset(&predictor, val)?;
+        let pred = predict_strands(&predictor, val, config.reverse_complement)?;
         let (r, rho) = correlations(&pred, val);
         let vloss = val_loss(config.loss, &pred, val);
         let entry = EpochLog {

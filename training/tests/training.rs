@@ -59,6 +59,7 @@ fn config(epochs: usize) -> TrainConfig {
         backward: Backward::Auto,
         dropout_masks: DropoutMasks::Own,
         augment: None,
+        reverse_complement: false,
         init: None,
     }
 }
@@ -121,6 +122,38 @@ fn loss_goes_down_and_the_model_loads_in_the_cli_format() {
         (recorded["spearman"].as_f64().unwrap() - rho).abs() < 1e-4,
         "{recorded} vs {rho}"
     );
+}
+
+/// Training on both strands: validation and the exported model's recorded metrics are the mean
+/// over both strands of each sequence.
+#[test]
+fn both_strands_train_and_predict_as_the_mean_over_strands() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (t, v) = sample();
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(2);
+    c.reverse_complement = true;
+    train::train(c, &t, &v, dir.path(), false, Device::flex(), &info()).unwrap();
+    let predictor = model_files::load(dir.path(), None, Device::flex()).unwrap();
+    let both = train::predict_both_strands(&predictor, &v).unwrap();
+    let forward = train::predict_dataset(&predictor, &v).unwrap();
+    let reverse: Vec<_> = v
+        .seqs
+        .iter()
+        .map(|p| p.unpack().reverse_complement())
+        .collect();
+    let reverse = predictor.predict(&reverse).unwrap();
+    for i in 0..v.len() {
+        assert!((both[i] - 0.5 * (forward[i] + reverse[i])).abs() < 1e-6);
+    }
+    assert_ne!(forward, reverse, "the strands give different predictions");
+    let (r, _) = train::correlations(&both, &v);
+    let manifest = predictor.manifest().unwrap();
+    let recorded = manifest.metrics["validation"]["pearson_r"]
+        .as_f64()
+        .unwrap();
+    assert!((recorded - r).abs() < 1e-4, "{recorded} vs {r}");
+    assert_eq!(manifest.training["procedure"]["reverse_complement"], true);
 }
 
 /// The trained parameters (running statistics left out) of a state dict, by name.
@@ -290,6 +323,46 @@ fn cross_validation_predicts_every_row_from_a_model_that_never_saw_its_group() {
     assert_eq!(
         again,
         rows.into_iter().filter(|r| r.fold == 0).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn cross_validation_on_both_strands_writes_the_strand_mean_and_the_forward_strand() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (all, _) = Dataset::load(&root().join("tests/data/dream_test_sample.tsv"), true).unwrap();
+    let folds = cv::group_folds(&all, 3, 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = config(1);
+    c.reverse_complement = true;
+    let rows = cv::run_fold(
+        c,
+        &all,
+        &folds,
+        1,
+        0.2,
+        None,
+        dir.path(),
+        false,
+        Device::flex(),
+        &info(),
+    )
+    .unwrap();
+    let fold_dir = cv::fold_dir(dir.path(), 1);
+    let forward = cv::read_oof(&fold_dir.join("oof-forward.tsv")).unwrap();
+    let held_out: Vec<usize> = rows.iter().map(|r| r.row).collect();
+    assert_eq!(forward.iter().map(|r| r.row).collect::<Vec<_>>(), held_out);
+    let predictor = model_files::load(&fold_dir, None, Device::flex()).unwrap();
+    let test = all.subset(&held_out);
+    let both = train::predict_both_strands(&predictor, &test).unwrap();
+    let fwd = train::predict_dataset(&predictor, &test).unwrap();
+    for (i, r) in rows.iter().enumerate() {
+        assert!((r.prediction - both[i]).abs() < 1e-6);
+        assert!((forward[i].prediction - fwd[i]).abs() < 1e-6);
+    }
+    assert!(
+        rows.iter()
+            .zip(&forward)
+            .any(|(a, b)| a.prediction != b.prediction)
     );
 }
 
