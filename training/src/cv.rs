@@ -17,7 +17,9 @@ use camformer::engine::files;
 use camformer::score::dream::{SubsetScore, TestSet};
 
 use crate::data::{Dataset, Rng, subsample};
-use crate::train::{self, ExportInfo, TrainConfig, predict_dataset, predict_strands};
+use crate::train::{
+    self, ExportInfo, TrainConfig, predict_dataset, predict_reverse_strand, strand_mean,
+};
 
 /// Assigns every row of `data` to one of `k` folds, whole groups at a time.
 ///
@@ -156,12 +158,15 @@ pub fn run_fold(
             })
             .collect()
     };
-    if both_strands {
+    let forward = predict_dataset(&predictor, &test)?;
+    let predictions = if both_strands {
         // The forward strand alone too, to measure what averaging the strands adds.
-        let forward = predict_dataset(&predictor, &test)?;
         write_oof(&dir.join("oof-forward.tsv"), &oof_rows(&forward))?;
-    }
-    let rows = oof_rows(&predict_strands(&predictor, &test, both_strands)?);
+        strand_mean(&forward, &predict_reverse_strand(&predictor, &test)?)
+    } else {
+        forward
+    };
+    let rows = oof_rows(&predictions);
     write_oof(&dir.join("oof.tsv"), &rows)?;
     Ok(rows)
 }

@@ -382,16 +382,34 @@ pub fn predict_dataset(predictor: &Predictor, data: &Dataset) -> Result<Vec<f32>
     Ok(out)
 }
 
-/// Predictions for a whole dataset, each the mean over both strands of its sequence.
-pub fn predict_both_strands(predictor: &Predictor, data: &Dataset) -> Result<Vec<f32>> {
+/// Predictions for every sequence of a dataset read from the other strand.
+pub fn predict_reverse_strand(predictor: &Predictor, data: &Dataset) -> Result<Vec<f32>> {
     let mut out = Vec::with_capacity(data.len());
     for chunk in data.seqs.chunks(512) {
-        let forward: Vec<_> = chunk.iter().map(|p| p.unpack()).collect();
-        let reverse: Vec<_> = forward.iter().map(|c| c.reverse_complement()).collect();
-        let (f, r) = (predictor.predict(&forward)?, predictor.predict(&reverse)?);
-        out.extend(f.iter().zip(&r).map(|(f, r)| 0.5 * (f + r)));
+        let reverse: Vec<_> = chunk
+            .iter()
+            .map(|p| p.unpack().reverse_complement())
+            .collect();
+        out.extend(predictor.predict(&reverse)?);
     }
     Ok(out)
+}
+
+/// The mean of each sequence's forward and reverse-strand predictions.
+pub fn strand_mean(forward: &[f32], reverse: &[f32]) -> Vec<f32> {
+    forward
+        .iter()
+        .zip(reverse)
+        .map(|(f, r)| 0.5 * (f + r))
+        .collect()
+}
+
+/// Predictions for a whole dataset, each the mean over both strands of its sequence.
+pub fn predict_both_strands(predictor: &Predictor, data: &Dataset) -> Result<Vec<f32>> {
+    Ok(strand_mean(
+        &predict_dataset(predictor, data)?,
+        &predict_reverse_strand(predictor, data)?,
+    ))
 }
 
 /// [`predict_both_strands`] when `both`, else [`predict_dataset`]: how a model trained with
