@@ -85,90 +85,114 @@ pub fn fold_dir(out: &Path, fold: usize) -> PathBuf {
     out.join(format!("fold-{fold}"))
 }
 
-/// Runs fold `fold`: trains on the rows of the other folds (early stopping and the plateau
-/// schedule on a seeded group split of them, `val_fraction`), then predicts the held-out rows
-/// with the best epoch's model and writes them to `fold-K/oof.tsv`.
-///
-/// A fold whose `oof.tsv` exists is finished: its rows are read back, nothing is trained.
-/// `subset` optionally limits the training rows to a seeded random subset of that many (the
-/// learning curve); the held-out fold is unchanged. `resume` continues an interrupted fold.
-#[allow(clippy::too_many_arguments)]
-pub fn run_fold(
-    config: TrainConfig,
-    data: &Dataset,
-    folds: &[usize],
-    fold: usize,
-    val_fraction: f64,
-    subset: Option<usize>,
-    out: &Path,
-    resume: bool,
-    device: Device,
-    info: &ExportInfo,
-) -> Result<Vec<OofRow>> {
-    let dir = fold_dir(out, fold);
-    let done = dir.join("oof.tsv");
-    if done.exists() {
-        // A finished fold (possibly stopped early, which `resume` would otherwise continue).
-        eprintln!("fold {fold}: already done ({})", done.display());
-        return read_oof(&done);
+/// One cross-validation: the rows, their folds, and how every fold is trained and predicted.
+#[derive(Debug, Clone)]
+pub struct CrossValidation<'a> {
+    /// Every row, the held-out ones included.
+    pub data: &'a Dataset,
+    /// The fold of each row of `data` ([`group_folds`]).
+    pub folds: &'a [usize],
+    /// Fraction of the training folds split off (by group, seeded) for early stopping and the
+    /// plateau schedule.
+    pub val_fraction: f64,
+    /// Train on a seeded random subset of this many of the training rows (the learning
+    /// curve); the held-out fold is unchanged.
+    pub subset: Option<usize>,
+    /// The run's directory: fold K lives in `fold-K/` ([`fold_dir`]).
+    pub out: &'a Path,
+    /// Continue an interrupted fold from its checkpoint.
+    pub resume: bool,
+    /// The device that trains and predicts.
+    pub device: Device,
+}
+
+impl CrossValidation<'_> {
+    /// Runs fold `fold`: trains on the rows of the other folds, then predicts the held-out
+    /// rows with the best epoch's model and writes them to `fold-K/oof.tsv` (with
+    /// `config.reverse_complement`, the strand mean, and the forward strand alone to
+    /// `fold-K/oof-forward.tsv`).
+    ///
+    /// A fold whose `oof.tsv` exists is finished: its rows are read back, nothing is trained.
+    pub fn run_fold(
+        &self,
+        config: TrainConfig,
+        fold: usize,
+        info: &ExportInfo,
+    ) -> Result<Vec<OofRow>> {
+        let &Self {
+            data,
+            folds,
+            val_fraction,
+            subset,
+            out,
+            resume,
+            ref device,
+        } = self;
+        let dir = fold_dir(out, fold);
+        let done = dir.join("oof.tsv");
+        if done.exists() {
+            // A finished fold (possibly stopped early, which `resume` would otherwise continue).
+            eprintln!("fold {fold}: already done ({})", done.display());
+            return read_oof(&done);
+        }
+        let (held_out, rest): (Vec<usize>, Vec<usize>) =
+            (0..data.len()).partition(|&i| folds[i] == fold);
+        if held_out.is_empty() {
+            bail!("fold {fold} has no rows");
+        }
+        // `--init` names another cross-validation: each fold continues its own fold's model, so
+        // no fold starts from weights that saw its held-out rows.
+        let config = TrainConfig {
+            init: config.init.as_deref().map(|d| fold_dir(d, fold)),
+            ..config
+        };
+        let rest_set = data.subset(&rest);
+        let (train_rows, val_rows) = rest_set.split(val_fraction, config.seed);
+        let train_rows = subsample(train_rows, subset, config.seed);
+        let (train_set, val_set) = (rest_set.subset(&train_rows), rest_set.subset(&val_rows));
+        eprintln!(
+            "fold {fold}: training on {} rows, early stopping on {}, predicting {} held-out rows",
+            train_set.len(),
+            val_set.len(),
+            held_out.len()
+        );
+        let both_strands = config.reverse_complement;
+        train::train(
+            config,
+            &train_set,
+            &val_set,
+            &dir,
+            resume,
+            device.clone(),
+            info,
+        )?;
+        let predictor = files::load(&dir, None, device.clone())?;
+        let test = data.subset(&held_out);
+        let oof_rows = |predictions: &[f32]| -> Vec<OofRow> {
+            held_out
+                .iter()
+                .zip(predictions)
+                .map(|(&row, &prediction)| OofRow {
+                    row,
+                    idx: data.idx[row],
+                    fold,
+                    measured: data.targets[row],
+                    prediction,
+                })
+                .collect()
+        };
+        let forward = predict_dataset(&predictor, &test)?;
+        let predictions = if both_strands {
+            // The forward strand alone too, to measure what averaging the strands adds.
+            write_oof(&dir.join("oof-forward.tsv"), &oof_rows(&forward))?;
+            strand_mean(&forward, &predict_reverse_strand(&predictor, &test)?)
+        } else {
+            forward
+        };
+        let rows = oof_rows(&predictions);
+        write_oof(&dir.join("oof.tsv"), &rows)?;
+        Ok(rows)
     }
-    let (held_out, rest): (Vec<usize>, Vec<usize>) =
-        (0..data.len()).partition(|&i| folds[i] == fold);
-    if held_out.is_empty() {
-        bail!("fold {fold} has no rows");
-    }
-    // `--init` names another cross-validation: each fold continues its own fold's model, so
-    // no fold starts from weights that saw its held-out rows.
-    let config = TrainConfig {
-        init: config.init.as_deref().map(|d| fold_dir(d, fold)),
-        ..config
-    };
-    let rest_set = data.subset(&rest);
-    let (train_rows, val_rows) = rest_set.split(val_fraction, config.seed);
-    let train_rows = subsample(train_rows, subset, config.seed);
-    let (train_set, val_set) = (rest_set.subset(&train_rows), rest_set.subset(&val_rows));
-    eprintln!(
-        "fold {fold}: training on {} rows, early stopping on {}, predicting {} held-out rows",
-        train_set.len(),
-        val_set.len(),
-        held_out.len()
-    );
-    let both_strands = config.reverse_complement;
-    train::train(
-        config,
-        &train_set,
-        &val_set,
-        &dir,
-        resume,
-        device.clone(),
-        info,
-    )?;
-    let predictor = files::load(&dir, None, device)?;
-    let test = data.subset(&held_out);
-    let oof_rows = |predictions: &[f32]| -> Vec<OofRow> {
-        held_out
-            .iter()
-            .zip(predictions)
-            .map(|(&row, &prediction)| OofRow {
-                row,
-                idx: data.idx[row],
-                fold,
-                measured: data.targets[row],
-                prediction,
-            })
-            .collect()
-    };
-    let forward = predict_dataset(&predictor, &test)?;
-    let predictions = if both_strands {
-        // The forward strand alone too, to measure what averaging the strands adds.
-        write_oof(&dir.join("oof-forward.tsv"), &oof_rows(&forward))?;
-        strand_mean(&forward, &predict_reverse_strand(&predictor, &test)?)
-    } else {
-        forward
-    };
-    let rows = oof_rows(&predictions);
-    write_oof(&dir.join("oof.tsv"), &rows)?;
-    Ok(rows)
 }
 
 /// Writes out-of-fold rows as TSV: `row idx fold measured prediction` (`idx` empty when unknown).

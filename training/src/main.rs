@@ -617,6 +617,15 @@ fn cv_command(args: TrainArgs, folds: usize, only: &[usize], fold_seed: u64) -> 
         anyhow::bail!("--fold {bad}: folds are numbered 0 to {}", folds - 1);
     }
     std::fs::create_dir_all(&args.out)?;
+    let cross_validation = cv::CrossValidation {
+        data: &data,
+        folds: &assignment,
+        val_fraction: args.val_fraction,
+        subset: args.train_subset,
+        out: &args.out,
+        resume: args.resume,
+        device: args.device()?,
+    };
     for &fold in &run {
         let config = args.config()?;
         let held_out = assignment.iter().filter(|&&f| f == fold).count();
@@ -631,18 +640,7 @@ fn cv_command(args: TrainArgs, folds: usize, only: &[usize], fold_seed: u64) -> 
             validation,
             &report,
         );
-        cv::run_fold(
-            config,
-            &data,
-            &assignment,
-            fold,
-            args.val_fraction,
-            args.train_subset,
-            &args.out,
-            args.resume,
-            args.device()?,
-            &info,
-        )?;
+        cross_validation.run_fold(config, fold, &info)?;
     }
     match cv::gather(&args.out, folds, data.len())? {
         Some(rows) => {

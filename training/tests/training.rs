@@ -76,6 +76,24 @@ fn info() -> ExportInfo {
     }
 }
 
+/// The tests' cross-validation: a 0.2 early-stopping split, every training row, no resume,
+/// on the CPU.
+fn cross_validation<'a>(
+    data: &'a Dataset,
+    folds: &'a [usize],
+    out: &'a Path,
+) -> cv::CrossValidation<'a> {
+    cv::CrossValidation {
+        data,
+        folds,
+        val_fraction: 0.2,
+        subset: None,
+        out,
+        resume: false,
+        device: Device::flex(),
+    }
+}
+
 fn checkpoint_weights(dir: &Path) -> Vec<f32> {
     let cfg = tiny_arch();
     let device = Device::flex();
@@ -283,19 +301,9 @@ fn cross_validation_predicts_every_row_from_a_model_that_never_saw_its_group() {
     let dir = tempfile::tempdir().unwrap();
     let mut rows = Vec::new();
     for fold in 0..3 {
-        let out = cv::run_fold(
-            config(1),
-            &all,
-            &folds,
-            fold,
-            0.2,
-            None,
-            dir.path(),
-            false,
-            Device::flex(),
-            &info(),
-        )
-        .unwrap();
+        let out = cross_validation(&all, &folds, dir.path())
+            .run_fold(config(1), fold, &info())
+            .unwrap();
         assert!(out.iter().all(|r| r.fold == fold && folds[r.row] == fold));
         rows.extend(out);
     }
@@ -307,19 +315,9 @@ fn cross_validation_predicts_every_row_from_a_model_that_never_saw_its_group() {
         assert!(r.prediction.is_finite());
     }
     // A finished fold is read back, not trained again.
-    let again = cv::run_fold(
-        config(1),
-        &all,
-        &folds,
-        0,
-        0.2,
-        None,
-        dir.path(),
-        false,
-        Device::flex(),
-        &info(),
-    )
-    .unwrap();
+    let again = cross_validation(&all, &folds, dir.path())
+        .run_fold(config(1), 0, &info())
+        .unwrap();
     assert_eq!(
         again,
         rows.into_iter().filter(|r| r.fold == 0).collect::<Vec<_>>()
@@ -334,19 +332,9 @@ fn cross_validation_on_both_strands_writes_the_strand_mean_and_the_forward_stran
     let dir = tempfile::tempdir().unwrap();
     let mut c = config(1);
     c.reverse_complement = true;
-    let rows = cv::run_fold(
-        c,
-        &all,
-        &folds,
-        1,
-        0.2,
-        None,
-        dir.path(),
-        false,
-        Device::flex(),
-        &info(),
-    )
-    .unwrap();
+    let rows = cross_validation(&all, &folds, dir.path())
+        .run_fold(c, 1, &info())
+        .unwrap();
     let fold_dir = cv::fold_dir(dir.path(), 1);
     let forward = cv::read_oof(&fold_dir.join("oof-forward.tsv")).unwrap();
     let held_out: Vec<usize> = rows.iter().map(|r| r.row).collect();
