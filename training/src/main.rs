@@ -248,30 +248,38 @@ enum Command {
     },
     /// Re-save a trained model (for example as f16, half the size) with extra metrics merged
     /// into its manifest.
-    Export {
-        /// Model directory (manifest.json + weights).
-        #[arg(long)]
-        model: PathBuf,
-        /// Output directory.
-        #[arg(long)]
-        out: PathBuf,
-        /// Storage precision: f32 or f16.
-        #[arg(long, default_value = "f32")]
-        dtype: String,
-        /// JSON files (e.g. `evaluate` output) merged into the manifest's `metrics`, each under
-        /// the key given before `=`: `public_leaderboard=eval.json`.
-        #[arg(long)]
-        metrics: Vec<String>,
-        /// New model name.
-        #[arg(long)]
-        name: Option<String>,
-        /// New description.
-        #[arg(long)]
-        description: Option<String>,
-        /// New description of the output (what the predicted number means).
-        #[arg(long)]
-        output_description: Option<String>,
-    },
+    Export(ExportArgs),
+}
+
+/// `export`'s arguments.
+#[derive(clap::Args)]
+struct ExportArgs {
+    /// Model directory (manifest.json + weights).
+    #[arg(long)]
+    model: PathBuf,
+    /// Output directory.
+    #[arg(long)]
+    out: PathBuf,
+    /// Storage precision: f32 or f16.
+    #[arg(long, default_value = "f32")]
+    dtype: String,
+    /// JSON files (e.g. `evaluate` output) merged into the manifest's `metrics`, each under
+    /// the key given before `=`: `public_leaderboard=eval.json`.
+    #[arg(long)]
+    metrics: Vec<String>,
+    /// Metric keys removed from the manifest's `metrics` (for example one a new `--metrics`
+    /// entry supersedes); a key that is not there is an error.
+    #[arg(long)]
+    drop_metric: Vec<String>,
+    /// New model name.
+    #[arg(long)]
+    name: Option<String>,
+    /// New description.
+    #[arg(long)]
+    description: Option<String>,
+    /// New description of the output (what the predicted number means).
+    #[arg(long)]
+    output_description: Option<String>,
 }
 
 /// `--augment`'s value.
@@ -404,16 +412,21 @@ fn read_compare(path: &Path) -> Result<Vec<(String, HashMap<usize, f32>)>> {
 }
 
 /// `camformer-training export`.
-fn export(
-    model: &Path,
-    out: &Path,
-    dtype: &str,
-    metrics: &[String],
-    name: Option<String>,
-    description: Option<String>,
-    output_description: Option<String>,
-) -> Result<()> {
-    let dtype = match dtype {
+/// `export`: re-saves a model in `dtype`, with its manifest's metrics edited (dropped keys first,
+/// then the merged files) and its name and descriptions replaced where given. Reads everything
+/// before writing, so `--out` may be the model's own directory.
+fn export(args: ExportArgs) -> Result<()> {
+    let ExportArgs {
+        model,
+        out,
+        dtype,
+        metrics,
+        drop_metric,
+        name,
+        description,
+        output_description,
+    } = args;
+    let dtype = match dtype.as_str() {
         "f32" => StorageDtype::F32,
         "f16" => StorageDtype::F16,
         other => anyhow::bail!("--dtype must be f32 or f16, not '{other}'"),
@@ -425,7 +438,18 @@ fn export(
     let weights = std::fs::read(model.join(&manifest.weights.file))?;
     manifest.verify(&weights)?;
     let bytes = StateDict::from_safetensors(&weights)?.to_safetensors(dtype)?;
-    for entry in metrics {
+    for key in &drop_metric {
+        let removed = manifest
+            .metrics
+            .as_object_mut()
+            .and_then(|metrics| metrics.remove(key));
+        anyhow::ensure!(
+            removed.is_some(),
+            "--drop-metric '{key}': the manifest of {} has no such metric",
+            model.display()
+        );
+    }
+    for entry in &metrics {
         let (key, file) = entry
             .split_once('=')
             .with_context(|| format!("--metrics '{entry}': expected KEY=FILE.json"))?;
@@ -449,7 +473,7 @@ fn export(
     manifest.weights.file = "model.safetensors".into();
     manifest.weights.sha256 = sha256_hex(&bytes);
     manifest.weights.dtype = dtype;
-    std::fs::create_dir_all(out)?;
+    std::fs::create_dir_all(&out)?;
     std::fs::write(out.join("model.safetensors"), &bytes)?;
     std::fs::write(out.join("manifest.json"), manifest.to_json() + "\n")?;
     eprintln!(
@@ -831,23 +855,7 @@ fn main() -> Result<()> {
             }
             println!("{}", serde_json::to_string_pretty(&summary)?);
         }
-        Command::Export {
-            model,
-            out,
-            dtype,
-            metrics,
-            name,
-            description,
-            output_description,
-        } => export(
-            &model,
-            &out,
-            &dtype,
-            &metrics,
-            name,
-            description,
-            output_description,
-        )?,
+        Command::Export(args) => export(args)?,
     }
     Ok(())
 }
