@@ -205,6 +205,10 @@ enum Command {
         /// `published_models_on_the_same_rows`.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// With --json: the recipe that produced the out-of-fold predictions, written as the
+        /// JSON's `procedure` (the manifest then says which training its numbers measure).
+        #[arg(long, requires = "json")]
+        procedure: Option<String>,
     },
     /// Training-step throughput (sequences/s) and, with --phases, where a step's time goes.
     /// Prints a table on standard error and one JSON object on standard output.
@@ -310,7 +314,7 @@ fn cv_report(
     pairs_dir: Option<&Path>,
     compare: Option<&Path>,
     name: String,
-    json: Option<&Path>,
+    json: Option<(&Path, Option<String>)>,
 ) -> Result<()> {
     let oof = if oof.is_dir() {
         oof.join("oof.tsv")
@@ -360,8 +364,11 @@ fn cv_report(
     }
     let scores = cv::score_models(&test, &models)?;
     print!("{}", cv::markdown(&scores));
-    if let Some(path) = json {
-        let metrics = cv::manifest_metrics(&scores, folds.len());
+    if let Some((path, procedure)) = json {
+        let mut metrics = cv::manifest_metrics(&scores, folds.len());
+        if let Some(procedure) = procedure {
+            metrics["procedure"] = serde_json::Value::String(procedure);
+        }
         std::fs::write(path, serde_json::to_string_pretty(&metrics)? + "\n")?;
     }
     Ok(())
@@ -748,13 +755,14 @@ fn main() -> Result<()> {
             compare,
             name,
             json,
+            procedure,
         } => cv_report(
             &oof,
             &data,
             pairs_dir.as_deref(),
             compare.as_deref(),
             name,
-            json.as_deref(),
+            json.as_deref().map(|path| (path, procedure)),
         )?,
         Command::Cv {
             train,

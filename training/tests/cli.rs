@@ -1,6 +1,8 @@
-//! `camformer-training export` on the shipped model (`models/default`, f16): the weights survive
-//! an f16 re-save bit for bit, `--metrics` and `--drop-metric` edit the manifest's metrics, and a
-//! key to drop that is not there is an error that names it.
+//! The `camformer-training` commands that turn results into a shipped manifest, run as a user
+//! runs them: `cv-report --json --procedure` on out-of-fold predictions of the real DREAM sample
+//! (`tests/data/dream_test_sample.tsv`), and `export` on the shipped model (`models/default`,
+//! f16): the weights survive an f16 re-save bit for bit, `--metrics` and `--drop-metric` edit the
+//! manifest's metrics, and a key to drop that is not there is an error that names it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -12,12 +14,88 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-fn export(args: &[&str]) -> Output {
+fn run(command: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_camformer-training"))
-        .arg("export")
+        .arg(command)
         .args(args)
         .output()
         .unwrap()
+}
+
+fn export(args: &[&str]) -> Output {
+    run("export", args)
+}
+
+/// Pearson's r, computed here independently of the crate's scorer.
+fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let cov: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let vx: f64 = x.iter().map(|a| (a - mx) * (a - mx)).sum();
+    let vy: f64 = y.iter().map(|b| (b - my) * (b - my)).sum();
+    cov / (vx * vy).sqrt()
+}
+
+#[test]
+fn cv_report_writes_the_manifest_entry_with_its_procedure() {
+    let data = root().join("tests/data/dream_test_sample.tsv");
+    let text = std::fs::read_to_string(&data).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Predictions that are not the measurements: scaled, with a row-dependent offset.
+    let mut oof = String::from("row\tidx\tfold\tmeasured\tprediction\n");
+    let (mut measured, mut predicted) = (Vec::new(), Vec::new());
+    for (row, line) in text.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let expr: f64 = f[2].parse().unwrap();
+        let prediction = (0.8 * expr + 0.1 * ((row * 7 % 5) as f64 - 2.0)) as f32;
+        oof += &format!("{row}\t{}\t{}\t{}\t{prediction}\n", f[0], row % 3, f[2]);
+        measured.push(expr);
+        predicted.push(prediction as f64);
+    }
+    let oof_path = dir.path().join("oof.tsv");
+    std::fs::write(&oof_path, oof).unwrap();
+    let json = dir.path().join("cv.json");
+    let procedure = "Mini, 2 one-cycle epochs, seed 1";
+    let report = run(
+        "cv-report",
+        &[
+            "--oof",
+            oof_path.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+            "--procedure",
+            procedure,
+        ],
+    );
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    let metrics: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(metrics["procedure"], procedure);
+    assert_eq!(metrics["folds"], 3);
+    assert_eq!(metrics["n"], measured.len());
+    let r = pearson(&measured, &predicted);
+    assert!((metrics["pearson_r"].as_f64().unwrap() - r).abs() < 1e-9);
+    assert!((metrics["r2"].as_f64().unwrap() - r * r).abs() < 1e-9);
+
+    // The procedure belongs to the JSON: without --json it is refused, not dropped.
+    let without_json = run(
+        "cv-report",
+        &[
+            "--oof",
+            oof_path.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--procedure",
+            procedure,
+        ],
+    );
+    assert!(!without_json.status.success());
 }
 
 fn manifest(dir: &Path) -> serde_json::Value {
