@@ -418,10 +418,9 @@ fn read_compare(path: &Path) -> Result<Vec<(String, HashMap<usize, f32>)>> {
     Ok(maps)
 }
 
-/// `camformer-training export`.
-/// `export`: re-saves a model in `dtype`, with its manifest's metrics edited (dropped keys first,
-/// then the merged files) and its name and descriptions replaced where given. Reads everything
-/// before writing, so `--out` may be the model's own directory.
+/// `camformer-training export`: re-saves a model in `dtype`, with its manifest's metrics edited
+/// (dropped keys first, then the merged files) and its name and descriptions replaced where
+/// given. Reads everything before writing, so `--out` may be the model's own directory.
 fn export(args: ExportArgs) -> Result<()> {
     let ExportArgs {
         model,

@@ -56,19 +56,12 @@ fn cv_report_writes_the_manifest_entry_with_its_procedure() {
     std::fs::write(&oof_path, oof).unwrap();
     let json = dir.path().join("cv.json");
     let procedure = "Mini, 2 one-cycle epochs, seed 1";
-    let report = run(
-        "cv-report",
-        &[
-            "--oof",
-            oof_path.to_str().unwrap(),
-            "--data",
-            data.to_str().unwrap(),
-            "--json",
-            json.to_str().unwrap(),
-            "--procedure",
-            procedure,
-        ],
-    );
+    let oof_arg = oof_path.to_str().unwrap();
+    let cv_report = |extra: &[&str]| {
+        let base = ["--oof", oof_arg, "--data", data.to_str().unwrap()];
+        run("cv-report", &[&base[..], extra].concat())
+    };
+    let report = cv_report(&["--json", json.to_str().unwrap(), "--procedure", procedure]);
     assert!(
         report.status.success(),
         "{}",
@@ -84,17 +77,7 @@ fn cv_report_writes_the_manifest_entry_with_its_procedure() {
     assert!((metrics["r2"].as_f64().unwrap() - r * r).abs() < 1e-9);
 
     // The procedure belongs to the JSON: without --json it is refused, not dropped.
-    let without_json = run(
-        "cv-report",
-        &[
-            "--oof",
-            oof_path.to_str().unwrap(),
-            "--data",
-            data.to_str().unwrap(),
-            "--procedure",
-            procedure,
-        ],
-    );
+    let without_json = cv_report(&["--procedure", procedure]);
     assert!(!without_json.status.success());
 }
 
