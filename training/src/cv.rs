@@ -140,10 +140,15 @@ impl CrossValidation<'_> {
         if held_out.is_empty() {
             bail!("fold {fold} has no rows");
         }
-        // `--init` names another cross-validation: each fold continues its own fold's model, so
-        // no fold starts from weights that saw its held-out rows.
+        // `--init` and the teachers name other cross-validations: each fold continues, or
+        // learns from, the same fold's models there, so no fold starts from weights or labels
+        // that saw its held-out rows.
         let config = TrainConfig {
             init: config.init.as_deref().map(|d| fold_dir(d, fold)),
+            distill: config
+                .distill
+                .as_ref()
+                .map(|d| d.map_teachers(|t| fold_dir(t, fold))),
             ..config
         };
         let rest_set = data.subset(&rest);
@@ -239,6 +244,52 @@ pub fn read_oof(path: &Path) -> Result<Vec<OofRow>> {
         });
     }
     Ok(rows)
+}
+
+/// The ensemble of several cross-validations' out-of-fold predictions: each row's mean
+/// prediction. The members must hold the same rows, each in the same fold (the same fold
+/// assignment), so that the mean is still out-of-fold: no member saw the row's group.
+pub fn ensemble(members: &[Vec<OofRow>]) -> Result<Vec<OofRow>> {
+    let Some((first, rest)) = members.split_first() else {
+        bail!("an ensemble needs at least one member");
+    };
+    let mut sorted = first.clone();
+    sorted.sort_by_key(|r| r.row);
+    let mut sums: Vec<f64> = sorted.iter().map(|r| r.prediction as f64).collect();
+    for (m, member) in rest.iter().enumerate() {
+        let mut other = member.clone();
+        other.sort_by_key(|r| r.row);
+        if other.len() != sorted.len() {
+            bail!(
+                "ensemble member {} has {} rows, member 1 has {}",
+                m + 2,
+                other.len(),
+                sorted.len()
+            );
+        }
+        for ((a, b), sum) in sorted.iter().zip(&other).zip(&mut sums) {
+            if a.row != b.row || a.fold != b.fold || a.idx != b.idx {
+                bail!(
+                    "ensemble member {}: row {} (fold {}) does not match member 1's row {} (fold {}): were they made with the same data file and folds?",
+                    m + 2,
+                    b.row,
+                    b.fold,
+                    a.row,
+                    a.fold
+                );
+            }
+            *sum += b.prediction as f64;
+        }
+    }
+    let n = members.len() as f64;
+    Ok(sorted
+        .into_iter()
+        .zip(sums)
+        .map(|(r, sum)| OofRow {
+            prediction: (sum / n) as f32,
+            ..r
+        })
+        .collect())
 }
 
 /// Gathers the folds' `oof.tsv` files under `out` into one list in row order, if every fold
@@ -540,5 +591,33 @@ mod tests {
         let noisy = &json["published_models_on_the_same_rows"]["noisy"];
         assert_eq!(noisy["pearson_score"], scores[1].pearson_score.unwrap());
         assert!(noisy["r2"].as_f64().unwrap() < 1.0);
+    }
+
+    fn oof(rows: &[(usize, usize, f32)]) -> Vec<OofRow> {
+        rows.iter()
+            .map(|&(row, fold, prediction)| OofRow {
+                row,
+                idx: Some(100 + row),
+                fold,
+                measured: row as f32,
+                prediction,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_ensemble_is_each_rows_mean_over_members_with_the_same_folds() {
+        let a = oof(&[(0, 0, 1.0), (1, 1, 2.0), (2, 0, -1.0)]);
+        // Another order of the same rows.
+        let b = oof(&[(2, 0, 0.0), (0, 0, 3.0), (1, 1, 2.5)]);
+        let mean = ensemble(&[a.clone(), b.clone()]).unwrap();
+        assert_eq!(mean, oof(&[(0, 0, 2.0), (1, 1, 2.25), (2, 0, -0.5)]));
+        assert_eq!(ensemble(std::slice::from_ref(&a)).unwrap(), a);
+        assert!(ensemble(&[]).is_err());
+        // Another fold assignment, or other rows: not an out-of-fold ensemble.
+        let refolded = oof(&[(0, 1, 1.0), (1, 1, 2.0), (2, 0, -1.0)]);
+        let err = ensemble(&[a.clone(), refolded]).unwrap_err().to_string();
+        assert!(err.contains("row 0 (fold 1)"), "{err}");
+        assert!(ensemble(&[a.clone(), oof(&[(0, 0, 1.0)])]).is_err());
     }
 }

@@ -10,6 +10,8 @@
 //! - [`train`]: the training loop, checkpoints and export.
 //! - [`backward`]: which engine computes gradients (Burn autodiff, or on the CPU the CPU
 //!   network's own backward pass), and the training step on the CPU network.
+//! - [`distill`]: distillation from trained teacher models (an ensemble) into one student,
+//!   with synthetic neighbours of the training rows labelled by the teachers.
 //! - [`cv`]: cross-validation by DREAM `group`, out-of-fold predictions.
 //! - [`bench`](mod@bench): training-step throughput and a per-phase profile of a step.
 
@@ -18,4 +20,5 @@ pub mod backward;
 pub mod bench;
 pub mod cv;
 pub mod data;
+pub mod distill;
 pub mod train;

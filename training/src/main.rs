@@ -15,6 +15,7 @@ use camformer_training::backward::{Backward, DropoutMasks};
 use camformer_training::bench::{self, BenchConfig};
 use camformer_training::cv;
 use camformer_training::data::{Dataset, LoadReport, subsample};
+use camformer_training::distill::Distill;
 use camformer_training::train::{self, ExportInfo, Loss, Schedule, TrainConfig};
 use clap::{Parser, Subcommand};
 
@@ -117,6 +118,23 @@ struct TrainArgs {
     /// output directory, each fold starting from the same fold there.
     #[arg(long)]
     init: Option<PathBuf>,
+    /// Distil: train on the mean prediction of these trained models (repeat the flag for an
+    /// ensemble) instead of the measured values, plus synthetic neighbours of the training rows
+    /// that they label (see docs/training.md). For `cv`: `cv` output directories, each fold
+    /// learning from the same fold there (whose models never saw its held-out rows).
+    #[arg(long)]
+    teacher: Vec<PathBuf>,
+    /// With --teacher: synthetic neighbours (mutants of a random training row) per training
+    /// row, drawn afresh every epoch; 0 = none.
+    #[arg(long, default_value_t = 1.0, requires = "teacher")]
+    neighbours: f64,
+    /// With --teacher: a neighbour has 1 to this many substitutions in the random region.
+    #[arg(long, default_value_t = 2, requires = "teacher")]
+    neighbour_mutations: usize,
+    /// With --teacher: weight of the teachers' prediction in the training rows' targets (1: the
+    /// teachers' alone; 0: the measured values alone). Neighbours always take the teachers'.
+    #[arg(long, default_value_t = 1.0, requires = "teacher")]
+    teacher_weight: f64,
     /// Model name for the manifest.
     #[arg(long, default_value = "camformer-model")]
     name: String,
@@ -185,9 +203,11 @@ enum Command {
     /// the same rows) on all nine DREAM subsets, the official weighted scores, and the
     /// public-leaderboard rows; prints a Markdown table, writes JSON with --json.
     CvReport {
-        /// `oof.tsv` written by `cv` (or its directory).
-        #[arg(long)]
-        oof: PathBuf,
+        /// `oof.tsv` written by `cv` (or its directory); repeat the flag to score the
+        /// ensemble of several cross-validations (each row's mean prediction; they must share
+        /// the data file and the folds).
+        #[arg(long, required = true)]
+        oof: Vec<PathBuf>,
         /// Measured values with idx, subset flags and public (dream_test_dev.tsv.gz).
         #[arg(long)]
         data: PathBuf,
@@ -309,18 +329,13 @@ fn read_text(path: &Path) -> Result<String> {
 
 /// `camformer-training cv-report`.
 fn cv_report(
-    oof: &Path,
+    oof: &[PathBuf],
     data: &Path,
     pairs_dir: Option<&Path>,
     compare: Option<&Path>,
     name: String,
     json: Option<(&Path, Option<String>)>,
 ) -> Result<()> {
-    let oof = if oof.is_dir() {
-        oof.join("oof.tsv")
-    } else {
-        oof.to_path_buf()
-    };
     let mut test = TestSet::parse(&read_text(data)?)?;
     if let Some(dir) = pairs_dir {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
@@ -342,12 +357,26 @@ fn cv_report(
     }
     let mut ours = HashMap::new();
     let mut folds = std::collections::BTreeSet::new();
-    for row in cv::read_oof(&oof)? {
+    let files: Vec<PathBuf> = oof
+        .iter()
+        .map(|p| {
+            if p.is_dir() {
+                p.join("oof.tsv")
+            } else {
+                p.clone()
+            }
+        })
+        .collect();
+    let members = files
+        .iter()
+        .map(|f| cv::read_oof(f))
+        .collect::<Result<Vec<_>>>()?;
+    for row in cv::ensemble(&members)? {
         folds.insert(row.fold);
         let idx = row.idx.with_context(|| {
             format!(
                 "{}: row {} has no idx (the data file needs an idx column)",
-                oof.display(),
+                files[0].display(),
                 row.row
             )
         })?;
@@ -514,7 +543,23 @@ impl TrainArgs {
             augment: self.augment,
             reverse_complement: self.reverse_complement,
             init: self.init.clone(),
+            distill: self.distill()?,
         })
+    }
+
+    /// The distillation settings, when teachers are given.
+    fn distill(&self) -> Result<Option<Distill>> {
+        if self.teacher.is_empty() {
+            return Ok(None);
+        }
+        let distill = Distill {
+            teachers: self.teacher.clone(),
+            neighbours: self.neighbours,
+            max_mutations: self.neighbour_mutations,
+            teacher_weight: self.teacher_weight,
+        };
+        distill.validate()?;
+        Ok(Some(distill))
     }
 
     /// The data file's name (a local path means nothing to the model's users).

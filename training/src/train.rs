@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::augment::{Augment, Augmentation};
 use crate::backward::{Backward, DropoutMasks, Stepper};
 use crate::data::{Dataset, Rng};
+use crate::distill::{self, Distill, Teachers};
 
 /// Training loss.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, clap::ValueEnum)]
@@ -104,6 +105,11 @@ pub struct TrainConfig {
     /// initialisation; the optimiser starts fresh. `None` = seeded initialisation.
     #[serde(default)]
     pub init: Option<PathBuf>,
+    /// Distil from trained teacher models ([`Distill`]): their predictions become the
+    /// training targets, and each epoch adds synthetic neighbours they label. `None` = train
+    /// on the measured values.
+    #[serde(default)]
+    pub distill: Option<Distill>,
 }
 
 /// What one epoch achieved.
@@ -536,7 +542,28 @@ pub fn train(
     fs::create_dir_all(run.checkpoint())?;
     let device = base.clone().autodiff();
     let cfg = config.arch.clone();
-    let steps_per_epoch = train.len().div_ceil(config.batch_size);
+    // Distillation: the teachers relabel the training rows once (the same every epoch and on
+    // resume); each epoch then adds its own neighbours.
+    let distillation = match &config.distill {
+        Some(d) => {
+            d.validate()?;
+            let teachers = Teachers::load(&d.teachers, &base)?;
+            eprintln!(
+                "distilling from {} teacher model(s); {} neighbours per epoch",
+                teachers.len(),
+                d.neighbours_per_epoch(train.len())
+            );
+            let relabelled = distill::relabel(train, &teachers, d.teacher_weight)?;
+            Some((d, teachers, relabelled))
+        }
+        None => None,
+    };
+    let epoch_len = train.len()
+        + config
+            .distill
+            .as_ref()
+            .map_or(0, |d| d.neighbours_per_epoch(train.len()));
+    let steps_per_epoch = epoch_len.div_ceil(config.batch_size);
     let total_steps = steps_per_epoch * config.epochs;
 
     let stepper = Stepper::new(
@@ -594,7 +621,7 @@ pub fn train(
         .append(true)
         .open(out.join("metrics.jsonl"))?;
 
-    let mut seen = state.history.len() * train.len();
+    let mut seen = state.history.len() * epoch_len;
     let run_start = Instant::now();
     let mut last_epoch_s = 0.0;
     while state.epoch < config.epochs {
@@ -615,7 +642,23 @@ pub fn train(
         // Seed per epoch so a resumed run draws the same shuffles and dropout masks.
         let mut rng = Rng(config.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9));
         device.seed(config.seed.wrapping_add(epoch as u64));
-        let mut order: Vec<usize> = (0..train.len()).collect();
+        // A distilled epoch: the relabelled rows and this epoch's neighbours (drawn from a
+        // generator seeded by the epoch, so a resumed run draws them again).
+        let epoch_data: std::borrow::Cow<Dataset> = match &distillation {
+            Some((d, teachers, relabelled)) => {
+                let mut draw = Rng(config.seed ^ 0xD157_u64.wrapping_mul(epoch as u64 + 1));
+                let neighbours = distill::neighbours(
+                    train,
+                    teachers,
+                    d.neighbours_per_epoch(train.len()),
+                    d.max_mutations,
+                    &mut draw,
+                )?;
+                std::borrow::Cow::Owned(distill::epoch_set(relabelled, neighbours))
+            }
+            None => std::borrow::Cow::Borrowed(train),
+        };
+        let mut order: Vec<usize> = (0..epoch_data.len()).collect();
         rng.shuffle(&mut order);
         if let Some(cap) = config.max_train {
             order.truncate(cap.saturating_sub(seen).min(order.len()));
@@ -648,7 +691,8 @@ pub fn train(
                 config.seed ^ 0xA06_u64.wrapping_mul(epoch as u64 + 1),
             )
         });
-        let prefetch = Prefetch::augmented(&cfg, train, order.clone(), config.batch_size, augment);
+        let prefetch =
+            Prefetch::augmented(&cfg, &epoch_data, order.clone(), config.batch_size, augment);
         for (b, batch) in prefetch.enumerate() {
             if let Some(limit) = config.time_limit_s
                 && b > 0

@@ -1,6 +1,6 @@
 //! The `camformer-training` commands that turn results into a shipped manifest, run as a user
 //! runs them: `cv-report --json --procedure` on out-of-fold predictions of the real DREAM sample
-//! (`tests/data/dream_test_sample.tsv`), and `export` on the shipped model (`models/default`,
+//! (`tests/data/dream_test_sample.tsv`), alone and as an ensemble of two, and `export` on the shipped model (`models/default`,
 //! f16): the weights survive an f16 re-save bit for bit, `--metrics` and `--drop-metric` edit the
 //! manifest's metrics, and a key to drop that is not there is an error that names it.
 
@@ -79,6 +79,60 @@ fn cv_report_writes_the_manifest_entry_with_its_procedure() {
     // The procedure belongs to the JSON: without --json it is refused, not dropped.
     let without_json = cv_report(&["--procedure", procedure]);
     assert!(!without_json.status.success());
+
+    // Two cross-validations' files: the ensemble, each row's mean prediction.
+    let mut second = String::from("row\tidx\tfold\tmeasured\tprediction\n");
+    let mut mean = Vec::new();
+    for (row, line) in text.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let expr: f64 = f[2].parse().unwrap();
+        let prediction = (1.1 * expr - 0.2 * ((row * 3 % 4) as f64 - 1.5)) as f32;
+        second += &format!("{row}\t{}\t{}\t{}\t{prediction}\n", f[0], row % 3, f[2]);
+        mean.push((predicted[row] + prediction as f64) / 2.0);
+    }
+    let second_path = dir.path().join("second.tsv");
+    std::fs::write(&second_path, second).unwrap();
+    let both = cv_report(&[
+        "--oof",
+        second_path.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(
+        both.status.success(),
+        "{}",
+        String::from_utf8_lossy(&both.stderr)
+    );
+    let metrics: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let r = pearson(&measured, &mean);
+    assert!((metrics["pearson_r"].as_f64().unwrap() - r).abs() < 1e-6);
+}
+
+#[test]
+fn distillation_options_without_a_teacher_are_refused() {
+    let data = root().join("tests/data/dream_test_sample.tsv");
+    let out = tempfile::tempdir().unwrap();
+    for option in ["--neighbours", "--teacher-weight", "--neighbour-mutations"] {
+        let run = run(
+            "train",
+            &[
+                "--data",
+                data.to_str().unwrap(),
+                "--out",
+                out.path().to_str().unwrap(),
+                option,
+                "1",
+            ],
+        );
+        assert!(!run.status.success(), "{option}");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(stderr.contains("--teacher"), "{option}: {stderr}");
+    }
+    assert!(
+        std::fs::read_dir(out.path()).unwrap().next().is_none(),
+        "nothing written"
+    );
 }
 
 fn manifest(dir: &Path) -> serde_json::Value {

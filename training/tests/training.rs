@@ -12,6 +12,7 @@ use camformer::{ArchConfig, Camformer};
 use camformer_training::augment::Augment;
 use camformer_training::backward::{Backward, DropoutMasks, Stepper};
 use camformer_training::data::Dataset;
+use camformer_training::distill::{self, Distill, Teachers};
 use camformer_training::train::{self, ExportInfo, Loss, Schedule, TrainConfig};
 use camformer_training::{bench, cv};
 
@@ -61,6 +62,7 @@ fn config(epochs: usize) -> TrainConfig {
         augment: None,
         reverse_complement: false,
         init: None,
+        distill: None,
     }
 }
 
@@ -524,5 +526,213 @@ fn the_cpu_network_backward_is_refused_off_the_cpu_only_when_asked_for() {
         .unwrap()
         .name(),
         "autodiff"
+    );
+}
+
+/// Distillation's labels: the teachers' mean prediction (blended with the measured value for
+/// training rows), and neighbours that are mutants of training rows labelled by the teachers.
+#[test]
+fn distillation_labels_rows_and_neighbours_with_the_teachers_mean() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (t, v) = sample();
+    let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    train::train(
+        config(1),
+        &t,
+        &v,
+        one.path(),
+        false,
+        Device::flex(),
+        &info(),
+    )
+    .unwrap();
+    let mut c = config(1);
+    c.seed = 6;
+    train::train(c, &t, &v, two.path(), false, Device::flex(), &info()).unwrap();
+    let dirs = [one.path().to_path_buf(), two.path().to_path_buf()];
+    let device = Device::flex();
+    let teachers = Teachers::load(&dirs, &device).unwrap();
+    assert_eq!(teachers.len(), 2);
+    let p1 = train::predict_dataset(
+        &model_files::load(&dirs[0], None, device.clone()).unwrap(),
+        &t,
+    )
+    .unwrap();
+    let p2 = train::predict_dataset(
+        &model_files::load(&dirs[1], None, device.clone()).unwrap(),
+        &t,
+    )
+    .unwrap();
+    assert!(
+        p1.iter().zip(&p2).any(|(a, b)| a != b),
+        "two different teachers"
+    );
+    let mean: Vec<f32> = p1.iter().zip(&p2).map(|(a, b)| 0.5 * (a + b)).collect();
+    let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-5);
+    assert!(close(&teachers.predict(&t).unwrap(), &mean));
+    assert!(close(
+        &distill::relabel(&t, &teachers, 1.0).unwrap().targets,
+        &mean
+    ));
+    assert_eq!(
+        distill::relabel(&t, &teachers, 0.0).unwrap().targets,
+        t.targets
+    );
+    let half: Vec<f32> = mean
+        .iter()
+        .zip(&t.targets)
+        .map(|(p, m)| 0.5 * (p + m))
+        .collect();
+    assert!(close(
+        &distill::relabel(&t, &teachers, 0.5).unwrap().targets,
+        &half
+    ));
+
+    let mut rng = camformer_training::data::Rng(9);
+    let n = distill::neighbours(&t, &teachers, 50, 2, &mut rng).unwrap();
+    assert_eq!(n.len(), 50);
+    assert!(close(&n.targets, &teachers.predict(&n).unwrap()));
+    for s in &n.seqs {
+        let m = s.unpack();
+        let nearest = t
+            .seqs
+            .iter()
+            .map(|p| {
+                let c = p.unpack();
+                c.bases()
+                    .iter()
+                    .zip(m.bases())
+                    .filter(|(a, b)| a != b)
+                    .count()
+            })
+            .min()
+            .unwrap();
+        assert!(
+            (1..=2).contains(&nearest),
+            "a neighbour is a single or double mutant"
+        );
+    }
+    assert!(n.groups.iter().all(Option::is_none) && n.idx.iter().all(Option::is_none));
+
+    // A distilled run trains on the rows and the neighbours, and resumes to the same result
+    // (the neighbours are drawn again, from the epoch's seed).
+    let distilled = |epochs| {
+        let mut c = config(epochs);
+        c.distill = Some(Distill {
+            teachers: dirs.to_vec(),
+            neighbours: 0.5,
+            max_mutations: 2,
+            teacher_weight: 1.0,
+        });
+        c
+    };
+    let straight = tempfile::tempdir().unwrap();
+    let a = train::train(
+        distilled(2),
+        &t,
+        &v,
+        straight.path(),
+        false,
+        device.clone(),
+        &info(),
+    )
+    .unwrap();
+    let resumed = tempfile::tempdir().unwrap();
+    train::train(
+        distilled(1),
+        &t,
+        &v,
+        resumed.path(),
+        false,
+        device.clone(),
+        &info(),
+    )
+    .unwrap();
+    let b = train::train(
+        distilled(2),
+        &t,
+        &v,
+        resumed.path(),
+        true,
+        device.clone(),
+        &info(),
+    )
+    .unwrap();
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x.train_loss, y.train_loss, "{a:?}\n{b:?}");
+    }
+    assert_eq!(
+        checkpoint_weights(straight.path()),
+        checkpoint_weights(resumed.path())
+    );
+    // Distillation changes what is learnt: another loss than the measured values' run.
+    let plain = tempfile::tempdir().unwrap();
+    let p = train::train(
+        config(2),
+        &t,
+        &v,
+        plain.path(),
+        false,
+        device.clone(),
+        &info(),
+    )
+    .unwrap();
+    assert_ne!(a[0].train_loss, p[0].train_loss);
+    // The manifest records the teachers.
+    let manifest = std::fs::read_to_string(straight.path().join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"teacher_weight\""), "{manifest}");
+
+    // A teacher that is not a model is a named error.
+    let mut bad = distilled(1);
+    bad.distill.as_mut().unwrap().teachers = vec![straight.path().join("nothing")];
+    let err = train::train(
+        bad,
+        &t,
+        &v,
+        tempfile::tempdir().unwrap().path(),
+        false,
+        device,
+        &info(),
+    )
+    .unwrap_err();
+    assert!(format!("{err:#}").contains("teacher"), "{err:#}");
+}
+
+/// In a cross-validation, fold K learns from fold K of the teacher runs.
+#[test]
+fn cross_validation_distils_each_fold_from_the_same_fold_of_the_teachers() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (all, _) = Dataset::load(&root().join("tests/data/dream_test_sample.tsv"), true).unwrap();
+    let folds = cv::group_folds(&all, 3, 1).unwrap();
+    let teacher = tempfile::tempdir().unwrap();
+    cross_validation(&all, &folds, teacher.path())
+        .run_fold(config(1), 1, &info())
+        .unwrap();
+    let mut c = config(1);
+    c.distill = Some(Distill {
+        teachers: vec![teacher.path().to_path_buf()],
+        neighbours: 1.0,
+        max_mutations: 1,
+        teacher_weight: 0.5,
+    });
+    let student = tempfile::tempdir().unwrap();
+    let rows = cross_validation(&all, &folds, student.path())
+        .run_fold(c.clone(), 1, &info())
+        .unwrap();
+    assert!(rows.iter().all(|r| r.fold == 1));
+    let manifest =
+        std::fs::read_to_string(cv::fold_dir(student.path(), 1).join("manifest.json")).unwrap();
+    let fold_teacher = cv::fold_dir(teacher.path(), 1);
+    assert!(
+        manifest.contains(&format!("{:?}", fold_teacher.display().to_string())),
+        "{manifest}"
+    );
+    // Fold 0 of the teacher run was never trained: fold 0 cannot be distilled from it.
+    let err = cross_validation(&all, &folds, student.path())
+        .run_fold(c, 0, &info())
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").contains(&cv::fold_dir(teacher.path(), 0).display().to_string()),
+        "{err:#}"
     );
 }
