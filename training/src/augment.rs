@@ -85,6 +85,22 @@ enum Kind {
 
 const BASES: &[u8; 4] = b"ACGT";
 
+/// One of the three bases other than `b` (an `N` becomes C, G or T), uniformly.
+pub(crate) fn other_base(b: u8, rng: &mut Rng) -> u8 {
+    let i = BASES.iter().position(|&x| x == b).unwrap_or(0);
+    BASES[(i + 1 + rng.below(3)) % 4]
+}
+
+/// A copy of `c` whose 80-bp random region `edit` has changed in place (it must keep to A, C, G,
+/// T and `N`; the flanks stay).
+pub(crate) fn edit_region(c: &Construct, edit: impl FnOnce(&mut [u8])) -> Construct {
+    let mut bases = *c.bases();
+    edit(&mut bases[RANDOM_START..RANDOM_START + RANDOM_LEN]);
+    let text = std::str::from_utf8(&bases).expect("ASCII bases");
+    // Only bases of the construct are moved and A/C/G/T added: still a valid construct.
+    prepare(text).expect("an edited construct is valid").0
+}
+
 impl Augment {
     /// Parses `key=value[,key=value...]` with keys `mutation`, `insertion`, `deletion`,
     /// `translocation`, `inversion` and `max` (default 2), e.g.
@@ -162,66 +178,61 @@ impl Augment {
         rng.shuffle(&mut kinds);
         kinds.truncate(n);
         kinds.sort_by_key(|k| *k as u8);
-        let mut bases = *c.bases();
-        let region = &mut bases[RANDOM_START..RANDOM_START + RANDOM_LEN];
         let random_base = |rng: &mut Rng| BASES[rng.below(4)];
-        for kind in kinds {
-            match kind {
-                Kind::Mutation => {
-                    for b in region.iter_mut() {
-                        if (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= self.mutation
-                            && *b != b'N'
-                        {
-                            // One of the three other bases.
-                            let i = BASES.iter().position(|x| x == b).unwrap_or(0);
-                            *b = BASES[(i + 1 + rng.below(3)) % 4];
+        edit_region(c, |region| {
+            for kind in kinds {
+                match kind {
+                    Kind::Mutation => {
+                        for b in region.iter_mut() {
+                            if (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= self.mutation
+                                && *b != b'N'
+                            {
+                                *b = other_base(*b, rng);
+                            }
+                        }
+                    }
+                    Kind::Insertion => {
+                        let len = 1 + rng.below(self.insertion);
+                        let at = rng.below(RANDOM_LEN + 1);
+                        let mut v: Vec<u8> = region[..at].to_vec();
+                        v.extend((0..len).map(|_| random_base(rng)));
+                        v.extend_from_slice(&region[at..]);
+                        region.copy_from_slice(&v[..RANDOM_LEN]);
+                    }
+                    Kind::Deletion => {
+                        let len = 1 + rng.below(self.deletion);
+                        let at = rng.below(RANDOM_LEN - len + 1);
+                        let mut v: Vec<u8> = region[..at].to_vec();
+                        v.extend_from_slice(&region[at + len..]);
+                        v.extend((0..len).map(|_| random_base(rng)));
+                        region.copy_from_slice(&v);
+                    }
+                    Kind::Translocation => {
+                        let shift = 1 + rng.below(self.translocation);
+                        if rng.below(2) == 0 {
+                            region.rotate_left(shift);
+                        } else {
+                            region.rotate_right(shift);
+                        }
+                    }
+                    Kind::Inversion => {
+                        let len = 1 + rng.below(self.inversion);
+                        let at = rng.below(RANDOM_LEN - len + 1);
+                        let segment = &mut region[at..at + len];
+                        segment.reverse();
+                        for b in segment.iter_mut() {
+                            *b = match *b {
+                                b'A' => b'T',
+                                b'T' => b'A',
+                                b'C' => b'G',
+                                b'G' => b'C',
+                                other => other,
+                            };
                         }
                     }
                 }
-                Kind::Insertion => {
-                    let len = 1 + rng.below(self.insertion);
-                    let at = rng.below(RANDOM_LEN + 1);
-                    let mut v: Vec<u8> = region[..at].to_vec();
-                    v.extend((0..len).map(|_| random_base(rng)));
-                    v.extend_from_slice(&region[at..]);
-                    region.copy_from_slice(&v[..RANDOM_LEN]);
-                }
-                Kind::Deletion => {
-                    let len = 1 + rng.below(self.deletion);
-                    let at = rng.below(RANDOM_LEN - len + 1);
-                    let mut v: Vec<u8> = region[..at].to_vec();
-                    v.extend_from_slice(&region[at + len..]);
-                    v.extend((0..len).map(|_| random_base(rng)));
-                    region.copy_from_slice(&v);
-                }
-                Kind::Translocation => {
-                    let shift = 1 + rng.below(self.translocation);
-                    if rng.below(2) == 0 {
-                        region.rotate_left(shift);
-                    } else {
-                        region.rotate_right(shift);
-                    }
-                }
-                Kind::Inversion => {
-                    let len = 1 + rng.below(self.inversion);
-                    let at = rng.below(RANDOM_LEN - len + 1);
-                    let segment = &mut region[at..at + len];
-                    segment.reverse();
-                    for b in segment.iter_mut() {
-                        *b = match *b {
-                            b'A' => b'T',
-                            b'T' => b'A',
-                            b'C' => b'G',
-                            b'G' => b'C',
-                            other => other,
-                        };
-                    }
-                }
             }
-        }
-        let text = std::str::from_utf8(&bases).expect("ASCII bases");
-        // Only bases of the construct are moved and A/C/G/T added: still a valid construct.
-        prepare(text).expect("an augmented construct is valid").0
+        })
     }
 }
 

@@ -17,9 +17,8 @@ use camformer::engine::files;
 use camformer::score::dream::{SubsetScore, TestSet};
 
 use crate::data::{Dataset, Rng, subsample};
-use crate::train::{
-    self, ExportInfo, TrainConfig, predict_dataset, predict_reverse_strand, strand_mean,
-};
+use crate::predict::{predict_dataset, predict_reverse_strand, strand_mean};
+use crate::train::{self, ExportInfo, TrainConfig};
 
 /// Assigns every row of `data` to one of `k` folds, whole groups at a time.
 ///

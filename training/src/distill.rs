@@ -22,12 +22,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use burn::tensor::Device;
 use camformer::engine::files;
-use camformer::input::sequence::{RANDOM_LEN, RANDOM_START, prepare};
+use camformer::input::sequence::RANDOM_LEN;
 use camformer::{Construct, Predictor};
 use serde::{Deserialize, Serialize};
 
+use crate::augment::{edit_region, other_base};
 use crate::data::{Dataset, Packed, Rng};
-use crate::train::predict_dataset;
+use crate::predict::predict_dataset;
 
 /// How a run distils from its teachers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -148,23 +149,18 @@ pub fn relabel(data: &Dataset, teachers: &Teachers, weight: f64) -> Result<Datas
 /// A copy of `c` with 1 to `max_mutations` substitutions at distinct positions of the random
 /// region, each base replaced by one of the three others (`N` is never chosen or produced).
 pub fn mutant(c: &Construct, max_mutations: usize, rng: &mut Rng) -> Construct {
-    const BASES: &[u8; 4] = b"ACGT";
-    let mut bases = *c.bases();
-    let region = &mut bases[RANDOM_START..RANDOM_START + RANDOM_LEN];
-    let mut positions: Vec<usize> = (0..RANDOM_LEN).filter(|&i| region[i] != b'N').collect();
-    let n = (1 + rng.below(max_mutations)).min(positions.len());
-    // A partial Fisher-Yates shuffle: the first n positions, distinct and uniform.
-    for i in 0..n {
-        let j = i + rng.below(positions.len() - i);
-        positions.swap(i, j);
-    }
-    for &at in &positions[..n] {
-        let old = BASES.iter().position(|&b| b == region[at]).unwrap_or(0);
-        region[at] = BASES[(old + 1 + rng.below(3)) % 4];
-    }
-    let text = std::str::from_utf8(&bases).expect("ASCII bases");
-    // Only A/C/G/T written over A/C/G/T: still a valid construct.
-    prepare(text).expect("a mutant construct is valid").0
+    edit_region(c, |region| {
+        let mut positions: Vec<usize> = (0..RANDOM_LEN).filter(|&i| region[i] != b'N').collect();
+        let n = (1 + rng.below(max_mutations)).min(positions.len());
+        // A partial Fisher-Yates shuffle: the first n positions, distinct and uniform.
+        for i in 0..n {
+            let j = i + rng.below(positions.len() - i);
+            positions.swap(i, j);
+        }
+        for &at in &positions[..n] {
+            region[at] = other_base(region[at], rng);
+        }
+    })
 }
 
 /// `count` neighbours of random rows of `train` (with replacement), labelled by `teachers`;
@@ -209,6 +205,7 @@ pub fn epoch_set(relabelled: &Dataset, neighbours: Dataset) -> Dataset {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use camformer::input::sequence::{RANDOM_START, prepare};
 
     fn construct(seed: u64) -> Construct {
         let mut rng = Rng(seed);

@@ -12,6 +12,7 @@
 //!   network's own backward pass), and the training step on the CPU network.
 //! - [`distill`]: distillation from trained teacher models (an ensemble) into one student,
 //!   with synthetic neighbours of the training rows labelled by the teachers.
+//! - [`predict`]: a model's predictions for whole datasets, on one strand or both.
 //! - [`cv`]: cross-validation by DREAM `group`, out-of-fold predictions.
 //! - [`bench`](mod@bench): training-step throughput and a per-phase profile of a step.
 
@@ -21,4 +22,5 @@ pub mod bench;
 pub mod cv;
 pub mod data;
 pub mod distill;
+pub mod predict;
 pub mod train;

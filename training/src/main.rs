@@ -16,6 +16,7 @@ use camformer_training::bench::{self, BenchConfig};
 use camformer_training::cv;
 use camformer_training::data::{Dataset, LoadReport, subsample};
 use camformer_training::distill::Distill;
+use camformer_training::predict;
 use camformer_training::train::{self, ExportInfo, Loss, Schedule, TrainConfig};
 use clap::{Parser, Subcommand};
 
@@ -543,23 +544,18 @@ impl TrainArgs {
             augment: self.augment,
             reverse_complement: self.reverse_complement,
             init: self.init.clone(),
-            distill: self.distill()?,
+            distill: self.distill(),
         })
     }
 
-    /// The distillation settings, when teachers are given.
-    fn distill(&self) -> Result<Option<Distill>> {
-        if self.teacher.is_empty() {
-            return Ok(None);
-        }
-        let distill = Distill {
+    /// The distillation settings, when teachers are given (checked when training starts).
+    fn distill(&self) -> Option<Distill> {
+        (!self.teacher.is_empty()).then(|| Distill {
             teachers: self.teacher.clone(),
             neighbours: self.neighbours,
             max_mutations: self.neighbour_mutations,
             teacher_weight: self.teacher_weight,
-        };
-        distill.validate()?;
-        Ok(Some(distill))
+        })
     }
 
     /// The data file's name (a local path means nothing to the model's users).
@@ -859,7 +855,7 @@ fn main() -> Result<()> {
             } else {
                 scorer
             };
-            let pred = train::predict_dataset(&predictor, &set)?;
+            let pred = predict::predict_dataset(&predictor, &set)?;
             let mut models = vec![("this_model".to_string(), pred)];
             if let Some(path) = &compare {
                 for (name, by_idx) in read_compare(path)? {

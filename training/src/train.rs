@@ -1,6 +1,7 @@
 //! The training loop: AdamW, a choice of loss, ReduceLROnPlateau or OneCycle, early stopping on
 //! validation Pearson r + Spearman ρ, best-model export and resumable checkpoints.
 
+use std::borrow::Cow;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ use crate::augment::{Augment, Augmentation};
 use crate::backward::{Backward, DropoutMasks, Stepper};
 use crate::data::{Dataset, Rng};
 use crate::distill::{self, Distill, Teachers};
+use crate::predict::predict_strands;
 
 /// Training loss.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, clap::ValueEnum)]
@@ -378,56 +380,6 @@ pub fn optimizer(weight_decay: f64) -> ModuleOptimizer {
         .init()
 }
 
-/// Predictions of a model (inference mode) for a whole dataset.
-pub fn predict_dataset(predictor: &Predictor, data: &Dataset) -> Result<Vec<f32>> {
-    let mut out = Vec::with_capacity(data.len());
-    for chunk in data.seqs.chunks(1024) {
-        let constructs: Vec<_> = chunk.iter().map(|p| p.unpack()).collect();
-        out.extend(predictor.predict(&constructs)?);
-    }
-    Ok(out)
-}
-
-/// Predictions for every sequence of a dataset read from the other strand.
-pub fn predict_reverse_strand(predictor: &Predictor, data: &Dataset) -> Result<Vec<f32>> {
-    let mut out = Vec::with_capacity(data.len());
-    for chunk in data.seqs.chunks(512) {
-        let reverse: Vec<_> = chunk
-            .iter()
-            .map(|p| p.unpack().reverse_complement())
-            .collect();
-        out.extend(predictor.predict(&reverse)?);
-    }
-    Ok(out)
-}
-
-/// The mean of each sequence's forward and reverse-strand predictions.
-pub fn strand_mean(forward: &[f32], reverse: &[f32]) -> Vec<f32> {
-    forward
-        .iter()
-        .zip(reverse)
-        .map(|(f, r)| 0.5 * (f + r))
-        .collect()
-}
-
-/// Predictions for a whole dataset, each the mean over both strands of its sequence.
-pub fn predict_both_strands(predictor: &Predictor, data: &Dataset) -> Result<Vec<f32>> {
-    Ok(strand_mean(
-        &predict_dataset(predictor, data)?,
-        &predict_reverse_strand(predictor, data)?,
-    ))
-}
-
-/// [`predict_both_strands`] when `both`, else [`predict_dataset`]: how a model trained with
-/// [`TrainConfig::reverse_complement`] set to `both` is evaluated.
-pub fn predict_strands(predictor: &Predictor, data: &Dataset, both: bool) -> Result<Vec<f32>> {
-    if both {
-        predict_both_strands(predictor, data)
-    } else {
-        predict_dataset(predictor, data)
-    }
-}
-
 /// Pearson r and Spearman ρ of predictions against a dataset's targets.
 pub fn correlations(pred: &[f32], data: &Dataset) -> (f64, f64) {
     let p: Vec<f64> = pred.iter().map(|&v| v as f64).collect();
@@ -548,21 +500,17 @@ pub fn train(
         Some(d) => {
             d.validate()?;
             let teachers = Teachers::load(&d.teachers, &base)?;
+            let count = d.neighbours_per_epoch(train.len());
             eprintln!(
-                "distilling from {} teacher model(s); {} neighbours per epoch",
-                teachers.len(),
-                d.neighbours_per_epoch(train.len())
+                "distilling from {} teacher model(s); {count} neighbours per epoch",
+                teachers.len()
             );
             let relabelled = distill::relabel(train, &teachers, d.teacher_weight)?;
-            Some((d, teachers, relabelled))
+            Some((d, teachers, relabelled, count))
         }
         None => None,
     };
-    let epoch_len = train.len()
-        + config
-            .distill
-            .as_ref()
-            .map_or(0, |d| d.neighbours_per_epoch(train.len()));
+    let epoch_len = train.len() + distillation.as_ref().map_or(0, |(.., count)| *count);
     let steps_per_epoch = epoch_len.div_ceil(config.batch_size);
     let total_steps = steps_per_epoch * config.epochs;
 
@@ -644,19 +592,14 @@ pub fn train(
         device.seed(config.seed.wrapping_add(epoch as u64));
         // A distilled epoch: the relabelled rows and this epoch's neighbours (drawn from a
         // generator seeded by the epoch, so a resumed run draws them again).
-        let epoch_data: std::borrow::Cow<Dataset> = match &distillation {
-            Some((d, teachers, relabelled)) => {
+        let epoch_data: Cow<Dataset> = match &distillation {
+            Some((d, teachers, relabelled, count)) => {
                 let mut draw = Rng(config.seed ^ 0xD157_u64.wrapping_mul(epoch as u64 + 1));
-                let neighbours = distill::neighbours(
-                    train,
-                    teachers,
-                    d.neighbours_per_epoch(train.len()),
-                    d.max_mutations,
-                    &mut draw,
-                )?;
-                std::borrow::Cow::Owned(distill::epoch_set(relabelled, neighbours))
+                let neighbours =
+                    distill::neighbours(train, teachers, *count, d.max_mutations, &mut draw)?;
+                Cow::Owned(distill::epoch_set(relabelled, neighbours))
             }
-            None => std::borrow::Cow::Borrowed(train),
+            None => Cow::Borrowed(train),
         };
         let mut order: Vec<usize> = (0..epoch_data.len()).collect();
         rng.shuffle(&mut order);

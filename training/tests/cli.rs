@@ -36,24 +36,33 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
     cov / (vx * vy).sqrt()
 }
 
+/// Writes out-of-fold rows for every row of the DREAM sample `text` (three folds), predicting
+/// `predict(row, measured)` (stored as f32); returns the measured and the stored predictions.
+fn write_oof(path: &Path, text: &str, predict: impl Fn(usize, f64) -> f64) -> (Vec<f64>, Vec<f64>) {
+    let mut oof = String::from("row\tidx\tfold\tmeasured\tprediction\n");
+    let (mut measured, mut predicted) = (Vec::new(), Vec::new());
+    for (row, line) in text.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let expr: f64 = f[2].parse().unwrap();
+        let prediction = predict(row, expr) as f32;
+        oof += &format!("{row}\t{}\t{}\t{}\t{prediction}\n", f[0], row % 3, f[2]);
+        measured.push(expr);
+        predicted.push(prediction as f64);
+    }
+    std::fs::write(path, oof).unwrap();
+    (measured, predicted)
+}
+
 #[test]
 fn cv_report_writes_the_manifest_entry_with_its_procedure() {
     let data = root().join("tests/data/dream_test_sample.tsv");
     let text = std::fs::read_to_string(&data).unwrap();
     let dir = tempfile::tempdir().unwrap();
     // Predictions that are not the measurements: scaled, with a row-dependent offset.
-    let mut oof = String::from("row\tidx\tfold\tmeasured\tprediction\n");
-    let (mut measured, mut predicted) = (Vec::new(), Vec::new());
-    for (row, line) in text.lines().skip(1).enumerate() {
-        let f: Vec<&str> = line.split('\t').collect();
-        let expr: f64 = f[2].parse().unwrap();
-        let prediction = (0.8 * expr + 0.1 * ((row * 7 % 5) as f64 - 2.0)) as f32;
-        oof += &format!("{row}\t{}\t{}\t{}\t{prediction}\n", f[0], row % 3, f[2]);
-        measured.push(expr);
-        predicted.push(prediction as f64);
-    }
     let oof_path = dir.path().join("oof.tsv");
-    std::fs::write(&oof_path, oof).unwrap();
+    let (measured, predicted) = write_oof(&oof_path, &text, |row, expr| {
+        0.8 * expr + 0.1 * ((row * 7 % 5) as f64 - 2.0)
+    });
     let json = dir.path().join("cv.json");
     let procedure = "Mini, 2 one-cycle epochs, seed 1";
     let oof_arg = oof_path.to_str().unwrap();
@@ -81,17 +90,15 @@ fn cv_report_writes_the_manifest_entry_with_its_procedure() {
     assert!(!without_json.status.success());
 
     // Two cross-validations' files: the ensemble, each row's mean prediction.
-    let mut second = String::from("row\tidx\tfold\tmeasured\tprediction\n");
-    let mut mean = Vec::new();
-    for (row, line) in text.lines().skip(1).enumerate() {
-        let f: Vec<&str> = line.split('\t').collect();
-        let expr: f64 = f[2].parse().unwrap();
-        let prediction = (1.1 * expr - 0.2 * ((row * 3 % 4) as f64 - 1.5)) as f32;
-        second += &format!("{row}\t{}\t{}\t{}\t{prediction}\n", f[0], row % 3, f[2]);
-        mean.push((predicted[row] + prediction as f64) / 2.0);
-    }
     let second_path = dir.path().join("second.tsv");
-    std::fs::write(&second_path, second).unwrap();
+    let (_, second) = write_oof(&second_path, &text, |row, expr| {
+        1.1 * expr - 0.2 * ((row * 3 % 4) as f64 - 1.5)
+    });
+    let mean: Vec<f64> = predicted
+        .iter()
+        .zip(&second)
+        .map(|(a, b)| (a + b) / 2.0)
+        .collect();
     let both = cv_report(&[
         "--oof",
         second_path.to_str().unwrap(),

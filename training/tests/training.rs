@@ -14,7 +14,7 @@ use camformer_training::backward::{Backward, DropoutMasks, Stepper};
 use camformer_training::data::Dataset;
 use camformer_training::distill::{self, Distill, Teachers};
 use camformer_training::train::{self, ExportInfo, Loss, Schedule, TrainConfig};
-use camformer_training::{bench, cv};
+use camformer_training::{bench, cv, predict};
 
 /// Burn's CPU backend has one global random generator (dropout masks, initialisation): tests that
 /// train must not run at the same time, or they draw from each other's stream.
@@ -129,7 +129,7 @@ fn loss_goes_down_and_the_model_loads_in_the_cli_format() {
     assert!(loss[4] + loss[5] < 0.95 * (loss[0] + loss[1]), "{loss:?}");
     // The exported best model loads like any other and reproduces its recorded metrics.
     let predictor = model_files::load(dir.path(), None, Device::flex()).unwrap();
-    let pred = train::predict_dataset(&predictor, &v).unwrap();
+    let pred = predict::predict_dataset(&predictor, &v).unwrap();
     let (r, rho) = train::correlations(&pred, &v);
     let manifest = predictor.manifest().unwrap();
     let recorded = &manifest.metrics["validation"];
@@ -155,8 +155,8 @@ fn both_strands_train_and_predict_as_the_mean_over_strands() {
     c.reverse_complement = true;
     train::train(c, &t, &v, dir.path(), false, Device::flex(), &info()).unwrap();
     let predictor = model_files::load(dir.path(), None, Device::flex()).unwrap();
-    let both = train::predict_both_strands(&predictor, &v).unwrap();
-    let forward = train::predict_dataset(&predictor, &v).unwrap();
+    let both = predict::predict_both_strands(&predictor, &v).unwrap();
+    let forward = predict::predict_dataset(&predictor, &v).unwrap();
     let reverse: Vec<_> = v
         .seqs
         .iter()
@@ -343,8 +343,8 @@ fn cross_validation_on_both_strands_writes_the_strand_mean_and_the_forward_stran
     assert_eq!(forward.iter().map(|r| r.row).collect::<Vec<_>>(), held_out);
     let predictor = model_files::load(&fold_dir, None, Device::flex()).unwrap();
     let test = all.subset(&held_out);
-    let both = train::predict_both_strands(&predictor, &test).unwrap();
-    let fwd = train::predict_dataset(&predictor, &test).unwrap();
+    let both = predict::predict_both_strands(&predictor, &test).unwrap();
+    let fwd = predict::predict_dataset(&predictor, &test).unwrap();
     for (i, r) in rows.iter().enumerate() {
         assert!((r.prediction - both[i]).abs() < 1e-6);
         assert!((forward[i].prediction - fwd[i]).abs() < 1e-6);
@@ -553,12 +553,12 @@ fn distillation_labels_rows_and_neighbours_with_the_teachers_mean() {
     let device = Device::flex();
     let teachers = Teachers::load(&dirs, &device).unwrap();
     assert_eq!(teachers.len(), 2);
-    let p1 = train::predict_dataset(
+    let p1 = predict::predict_dataset(
         &model_files::load(&dirs[0], None, device.clone()).unwrap(),
         &t,
     )
     .unwrap();
-    let p2 = train::predict_dataset(
+    let p2 = predict::predict_dataset(
         &model_files::load(&dirs[1], None, device.clone()).unwrap(),
         &t,
     )
