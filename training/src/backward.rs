@@ -25,7 +25,8 @@ use camformer::engine::cpu_net::train::{Dropout, LossKind, Tape, TrainNet, Train
 use camformer::{ArchConfig, Camformer};
 use serde::{Deserialize, Serialize};
 
-use crate::train::{HostBatch, Loss, step};
+use crate::batch::HostBatch;
+use crate::step::{Loss, step};
 
 /// The engine that computes gradients.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -204,7 +205,7 @@ fn loss_kind(loss: Loss) -> LossKind {
     match loss {
         Loss::Mse => LossKind::Mse,
         Loss::L1 => LossKind::L1,
-        // As `train::loss_fn`.
+        // As `step::loss_fn`.
         Loss::Huber => LossKind::Huber { delta: 0.9 },
     }
 }

@@ -26,8 +26,9 @@ use camformer::{ArchConfig, Camformer, Construct, Predictor};
 use serde::Serialize;
 
 use crate::backward::{Backward, DropoutMasks, Stepper};
+use crate::batch::{HostBatch, Prefetch};
 use crate::data::{Dataset, Packed, Rng};
-use crate::train::{HostBatch, Loss, Prefetch, loss_fn, new_model, optimizer};
+use crate::step::{Loss, loss_fn, new_model, optimizer};
 use camformer::engine::cpu_net::train::TrainParams;
 
 /// What to benchmark.
@@ -123,6 +124,7 @@ pub fn random_dataset(n: usize, seed: u64) -> Dataset {
         data.targets.push(rng.below(1000) as f32 / 500.0 - 1.0);
         data.groups.push(None);
         data.idx.push(None);
+        data.random.push(false);
     }
     data
 }

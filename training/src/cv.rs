@@ -477,6 +477,7 @@ mod tests {
             d.targets.push(i as f32);
             d.groups.push(*g);
             d.idx.push(Some(i));
+            d.random.push(false);
         }
         d
     }

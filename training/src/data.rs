@@ -106,6 +106,9 @@ pub struct Dataset {
     pub groups: Vec<Option<u64>>,
     /// `idx` column (row of the official test file), when the file has one.
     pub idx: Vec<Option<usize>>,
+    /// `random` column: the row is in the DREAM `random` subset (random 80-bp regions, like the
+    /// DREAM training library); `false` when the file has no such column.
+    pub random: Vec<bool>,
 }
 
 /// What happened to the input rows.
@@ -145,11 +148,21 @@ impl Dataset {
             targets: indices.iter().map(|&i| self.targets[i]).collect(),
             groups: indices.iter().map(|&i| self.groups[i]).collect(),
             idx: indices.iter().map(|&i| self.idx[i]).collect(),
+            random: indices.iter().map(|&i| self.random[i]).collect(),
         }
     }
 
+    /// Appends `other`'s rows after this one's.
+    pub fn extend(&mut self, other: Dataset) {
+        self.seqs.extend(other.seqs);
+        self.targets.extend(other.targets);
+        self.groups.extend(other.groups);
+        self.idx.extend(other.idx);
+        self.random.extend(other.random);
+    }
+
     /// Reads a TSV (optionally gzip-compressed): headerless `seq<TAB>expr`, or with a header
-    /// naming `seq` and `expr` (and optionally `group`, `public`, `idx`). Rows with `public == 1`
+    /// naming `seq` and `expr` (and optionally `group`, `public`, `idx`, `random`). Rows with `public == 1`
     /// are left out unless `include_public`: they are the public-leaderboard test set.
     pub fn load(path: &Path, include_public: bool) -> Result<(Dataset, LoadReport)> {
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
@@ -165,7 +178,7 @@ impl Dataset {
     pub fn read(reader: impl BufRead, include_public: bool) -> Result<(Dataset, LoadReport)> {
         let mut data = Dataset::default();
         let mut report = LoadReport::default();
-        let mut cols: Option<[Option<usize>; 5]> = None; // seq, expr, group, public, idx
+        let mut cols: Option<[Option<usize>; 6]> = None; // seq, expr, group, public, idx, random
         for (line_no, line) in reader.lines().enumerate() {
             let line = line?;
             let line = line.trim();
@@ -183,12 +196,13 @@ impl Dataset {
                         find("group"),
                         find("public"),
                         find("idx"),
+                        find("random"),
                     ]);
                     continue;
                 }
-                cols = Some([Some(0), Some(1), None, None, None]);
+                cols = Some([Some(0), Some(1), None, None, None, None]);
             }
-            let [seq_c, expr_c, group_c, public_c, idx_c] = cols.expect("set above");
+            let [seq_c, expr_c, group_c, public_c, idx_c, random_c] = cols.expect("set above");
             report.rows += 1;
             let field = |c: Option<usize>| c.and_then(|c| fields.get(c)).copied();
             let (Some(seq), Some(expr)) = (field(seq_c), field(expr_c)) else {
@@ -219,6 +233,7 @@ impl Dataset {
                     data.groups
                         .push(field(group_c).and_then(|g| g.parse().ok()));
                     data.idx.push(field(idx_c).and_then(|g| g.parse().ok()));
+                    data.random.push(field(random_c) == Some("1"));
                 }
                 Err(problem) => {
                     let reason = match problem {

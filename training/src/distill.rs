@@ -185,6 +185,7 @@ pub fn neighbours(
         targets: vec![0.0; count],
         groups: vec![None; count],
         idx: vec![None; count],
+        random: vec![false; count],
         seqs,
     };
     out.targets = teachers.predict(&out)?;
@@ -195,10 +196,7 @@ pub fn neighbours(
 /// epoch's neighbours.
 pub fn epoch_set(relabelled: &Dataset, neighbours: Dataset) -> Dataset {
     let mut out = relabelled.clone();
-    out.seqs.extend(neighbours.seqs);
-    out.targets.extend(neighbours.targets);
-    out.groups.extend(neighbours.groups);
-    out.idx.extend(neighbours.idx);
+    out.extend(neighbours);
     out
 }
 

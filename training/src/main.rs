@@ -16,8 +16,10 @@ use camformer_training::bench::{self, BenchConfig};
 use camformer_training::cv;
 use camformer_training::data::{Dataset, LoadReport, subsample};
 use camformer_training::distill::Distill;
+use camformer_training::extra::ExtraRows;
 use camformer_training::predict;
-use camformer_training::train::{self, ExportInfo, Loss, Schedule, TrainConfig};
+use camformer_training::step::Loss;
+use camformer_training::train::{self, ExportInfo, Schedule, TrainConfig};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -136,6 +138,12 @@ struct TrainArgs {
     /// teachers' alone; 0: the measured values alone). Neighbours always take the teachers'.
     #[arg(long, default_value_t = 1.0, requires = "teacher")]
     teacher_weight: f64,
+    /// Extra training rows from another experiment (a TSV like --data, e.g. the DREAM
+    /// training-library rows of dream_train_subset.tsv, on a 0-17 scale), added to the training
+    /// rows only, never to validation or a held-out fold; their values are quantile-mapped onto
+    /// the scale of the training rows flagged `random` (see docs/training.md).
+    #[arg(long)]
+    extra_data: Option<PathBuf>,
     /// Model name for the manifest.
     #[arg(long, default_value = "camformer-model")]
     name: String,
@@ -545,6 +553,7 @@ impl TrainArgs {
             reverse_complement: self.reverse_complement,
             init: self.init.clone(),
             distill: self.distill(),
+            extra: self.extra_data.clone().map(|path| ExtraRows { path }),
         })
     }
 
@@ -566,6 +575,14 @@ impl TrainArgs {
             .unwrap_or_default()
     }
 
+    /// The extra rows' file name, if any.
+    fn extra_name(&self) -> Option<String> {
+        self.extra_data
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|f| f.to_string_lossy().into_owned())
+    }
+
     /// What the exported manifest says about the model and its data.
     fn export_info(
         &self,
@@ -578,8 +595,13 @@ impl TrainArgs {
         ExportInfo {
             name: self.name.clone(),
             description: format!(
-                "Camformer {arch} trained with camformer-training on {train_len} sequences from {}.",
-                self.data_name()
+                "Camformer {arch} trained with camformer-training on {train_len} sequences from {}{}.",
+                self.data_name(),
+                self.extra_name()
+                    .map(|e| format!(
+                        " and the rows of {e} (their values quantile-mapped onto that scale)"
+                    ))
+                    .unwrap_or_default()
             ),
             output: OutputInfo {
                 description: format!(
@@ -590,6 +612,7 @@ impl TrainArgs {
             },
             training_data: serde_json::json!({
                 "file": self.data_name(),
+                "extra_file": self.extra_name(),
                 "load_report": report,
                 "train_sequences": train_len,
                 "validation_sequences": val_len,

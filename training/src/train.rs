@@ -8,13 +8,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use burn::module::{Module, ModuleVisitor, Param};
-use burn::nn::loss::{HuberLossConfig, Reduction};
-use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::{Device, Tensor, TensorData};
-use camformer::input::sequence::CONSTRUCT_LEN;
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
 use camformer::model::manifest::{FORMAT_VERSION, Manifest, OutputInfo, WeightsInfo, sha256_hex};
-use camformer::model::weights::{BatchNormMode, StateDict, StorageDtype};
+use camformer::model::weights::StorageDtype;
 use camformer::score::metrics::{pearson, spearman};
 use camformer::{ArchConfig, Camformer, Predictor};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -22,20 +19,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::augment::{Augment, Augmentation};
 use crate::backward::{Backward, DropoutMasks, Stepper};
+use crate::batch::Prefetch;
 use crate::data::{Dataset, Rng};
 use crate::distill::{self, Distill, Teachers};
+use crate::extra::{self, ExtraRows};
 use crate::predict::predict_strands;
-
-/// Training loss.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, clap::ValueEnum)]
-pub enum Loss {
-    /// Mean squared error.
-    Mse,
-    /// Mean absolute error.
-    L1,
-    /// Huber loss with delta 0.9 (as in the paper's experiments).
-    Huber,
-}
+use crate::step::{Loss, init_model, new_model, optimizer};
 
 /// Learning-rate schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, clap::ValueEnum)]
@@ -112,6 +101,10 @@ pub struct TrainConfig {
     /// on the measured values.
     #[serde(default)]
     pub distill: Option<Distill>,
+    /// Extra training rows from another experiment, their values mapped onto the training
+    /// rows' scale ([`ExtraRows`]); added to the training rows only. `None` = none.
+    #[serde(default)]
+    pub extra: Option<ExtraRows>,
 }
 
 /// What one epoch achieved.
@@ -162,222 +155,6 @@ impl RunDir {
     fn state(&self) -> PathBuf {
         self.checkpoint().join("state.json")
     }
-}
-
-pub(crate) fn loss_fn(loss: Loss, pred: Tensor<2>, target: Tensor<2>) -> Tensor<1> {
-    match loss {
-        Loss::Mse => (pred - target).powi_scalar(2).mean(),
-        Loss::L1 => (pred - target).abs().mean(),
-        Loss::Huber => HuberLossConfig::new(0.9)
-            .init()
-            .forward(pred, target, Reduction::Mean),
-    }
-}
-
-/// The host side of one batch: encoded inputs `[n, channels, 110]` and targets `[n, 1]`.
-///
-/// Kept apart from the upload so that it can run on another thread while the device computes
-/// the previous step (see [`Prefetch`]).
-pub struct HostBatch {
-    x: TensorData,
-    y: TensorData,
-}
-
-impl HostBatch {
-    /// Encodes the rows `idx` of `data` for `cfg`'s input encoding.
-    pub fn new(cfg: &ArchConfig, data: &Dataset, idx: &[usize]) -> Self {
-        Self::augmented(cfg, data, idx, None)
-    }
-
-    /// As [`HostBatch::new`], each sequence augmented by `augment` (drawing from its generator)
-    /// when given.
-    pub fn augmented(
-        cfg: &ArchConfig,
-        data: &Dataset,
-        idx: &[usize],
-        augment: Option<(&Augmentation, &mut Rng)>,
-    ) -> Self {
-        let mut constructs: Vec<_> = idx.iter().map(|&i| data.seqs[i].unpack()).collect();
-        if let Some((augment, rng)) = augment {
-            for c in &mut constructs {
-                *c = augment.apply(c, rng);
-            }
-        }
-        let enc = cfg.encoding;
-        let x = TensorData::new(
-            enc.encode_batch(&constructs),
-            [idx.len(), enc.channels(), CONSTRUCT_LEN],
-        );
-        let y = TensorData::new(
-            idx.iter().map(|&i| data.targets[i]).collect::<Vec<_>>(),
-            [idx.len(), 1],
-        );
-        HostBatch { x, y }
-    }
-
-    /// Sequences in the batch.
-    pub fn len(&self) -> usize {
-        self.x.shape()[0]
-    }
-
-    /// True for a batch of no sequences.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The encoded inputs `[n, channels, 110]` and the targets, in host memory.
-    pub fn host(&self) -> (&[f32], &[f32]) {
-        (
-            self.x.as_slice::<f32>().expect("encoded as f32"),
-            self.y.as_slice::<f32>().expect("targets as f32"),
-        )
-    }
-
-    /// Uploads the batch to `device`.
-    pub fn upload(self, device: &Device) -> (Tensor<3>, Tensor<2>) {
-        (
-            Tensor::from_data(self.x, device),
-            Tensor::from_data(self.y, device),
-        )
-    }
-}
-
-/// Host batches assembled on a background thread, one step ahead of the training loop, so that
-/// decoding and encoding never stall the device (on the GPU the loop would otherwise wait for
-/// the host between kernels).
-pub struct Prefetch {
-    rx: std::sync::mpsc::Receiver<HostBatch>,
-    worker: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Prefetch {
-    /// Starts assembling the batches `order.chunks(batch_size)` of `data`.
-    pub fn new(cfg: &ArchConfig, data: &Dataset, order: Vec<usize>, batch_size: usize) -> Self {
-        Self::augmented(cfg, data, order, batch_size, None)
-    }
-
-    /// As [`Prefetch::new`], every sequence augmented by `augment` with a generator seeded by
-    /// the given seed (so a resumed epoch draws the same augmentations).
-    pub fn augmented(
-        cfg: &ArchConfig,
-        data: &Dataset,
-        order: Vec<usize>,
-        batch_size: usize,
-        augment: Option<(Augmentation, u64)>,
-    ) -> Self {
-        // A bound of 2: one batch in use, one ready; more would only cost memory.
-        let (tx, rx) = std::sync::mpsc::sync_channel(2);
-        // The thread owns a copy of the packed rows (about 50 bytes each), made once per epoch.
-        let (cfg, data) = (cfg.clone(), data.clone());
-        let worker = std::thread::spawn(move || {
-            let mut augment = augment.map(|(a, seed)| (a, Rng(seed)));
-            for idx in order.chunks(batch_size) {
-                let aug = augment.as_mut().map(|(a, rng)| (&*a, rng));
-                if tx
-                    .send(HostBatch::augmented(&cfg, &data, idx, aug))
-                    .is_err()
-                {
-                    return; // the loop stopped early
-                }
-            }
-        });
-        Prefetch {
-            rx,
-            worker: Some(worker),
-        }
-    }
-}
-
-impl Iterator for Prefetch {
-    type Item = HostBatch;
-
-    fn next(&mut self) -> Option<HostBatch> {
-        let batch = self.rx.recv().ok();
-        if batch.is_none()
-            && let Some(worker) = self.worker.take()
-            && let Err(panic) = worker.join()
-        {
-            std::panic::resume_unwind(panic);
-        }
-        batch
-    }
-}
-
-/// One optimisation step: forward (dropout on), loss, backward, AdamW update at rate `lr`.
-///
-/// Returns the updated model and the batch loss as a device tensor. The loss is deliberately
-/// not read back here: a read waits for the device to finish, and on a GPU a read every step
-/// keeps the queue empty between steps.
-pub fn step(
-    model: Camformer,
-    optim: &mut ModuleOptimizer,
-    loss: Loss,
-    lr: f64,
-    x: Tensor<3>,
-    y: Tensor<2>,
-) -> (Camformer, Tensor<1>) {
-    let loss = loss_fn(loss, model.forward(x), y);
-    let grads = GradientsParams::from_grads(loss.backward(), &model);
-    let model = optim.step(lr, model, grads);
-    (model, loss.detach())
-}
-
-/// A fresh model of `cfg` on `device`, initialised from `seed`, every parameter initialised
-/// now.
-///
-/// Burn initialises parameters lazily, on first use: in a training step that is during the
-/// forward pass, interleaved with the dropout masks drawn from the same generator, and after
-/// the epoch's reseeding. Initialising everything here, right after seeding, makes the initial
-/// weights independent of the gradient engine (the CPU network reads every parameter before its
-/// forward), so that both engines start from the same model and draw the same masks.
-pub fn new_model(cfg: &ArchConfig, device: &Device, seed: u64) -> Result<Camformer> {
-    struct Init;
-    impl ModuleVisitor for Init {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let _ = param.val();
-        }
-    }
-    // Burn's generator is one per process: without the lock, another thread seeding or drawing
-    // (tests run in parallel; a library user may train two models at once) would interleave
-    // with this initialisation and change the weights a seed gives.
-    static GENERATOR: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _held = GENERATOR.lock().unwrap_or_else(|e| e.into_inner());
-    device.seed(seed);
-    let model = Camformer::new(cfg, device)?;
-    model.visit(&mut Init);
-    Ok(model)
-}
-
-/// A trainable model (batch norm kept) with the weights of the trained model in `dir`, which
-/// must be of architecture `cfg`.
-pub fn init_model(cfg: &ArchConfig, dir: &Path, device: &Device) -> Result<Camformer> {
-    let manifest_path = dir.join("manifest.json");
-    let manifest = Manifest::from_json(
-        &fs::read(&manifest_path)
-            .with_context(|| format!("reading {}", manifest_path.display()))?,
-    )?;
-    if manifest.architecture != *cfg {
-        bail!(
-            "--init {}: the model is of another architecture than --arch",
-            dir.display()
-        );
-    }
-    let weights = fs::read(dir.join(&manifest.weights.file))?;
-    manifest.verify(&weights)?;
-    let state = StateDict::from_safetensors(&weights)?;
-    Ok(Camformer::from_state_dict(
-        cfg,
-        &state,
-        BatchNormMode::Keep,
-        device,
-    )?)
-}
-
-/// The optimiser the trainer uses (AdamW, as the authors).
-pub fn optimizer(weight_decay: f64) -> ModuleOptimizer {
-    AdamWConfig::new()
-        .with_weight_decay(weight_decay as f32)
-        .init()
 }
 
 /// Pearson r and Spearman ρ of predictions against a dataset's targets.
@@ -490,6 +267,16 @@ pub fn train(
             val.len()
         );
     }
+    // Extra rows join the training rows before anything else sees them (a distillation's
+    // teachers relabel them too); the map onto this scale is fitted on `train` alone.
+    let with_extra;
+    let train = match &config.extra {
+        Some(e) => {
+            with_extra = extra::with_extra(train, e)?;
+            &with_extra
+        }
+        None => train,
+    };
     let run = RunDir(out.to_path_buf());
     fs::create_dir_all(run.checkpoint())?;
     let device = base.clone().autodiff();

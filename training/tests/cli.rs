@@ -142,6 +142,34 @@ fn distillation_options_without_a_teacher_are_refused() {
     );
 }
 
+#[test]
+fn extra_rows_without_random_training_rows_to_map_onto_are_refused() {
+    let data = root().join("tests/data/dream_test_sample.tsv");
+    let extra = root().join("tests/data/dream_train_irregular.tsv");
+    let out = tempfile::tempdir().unwrap();
+    let run = run(
+        "train",
+        &[
+            "--data",
+            data.to_str().unwrap(),
+            "--extra-data",
+            extra.to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
+    );
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("dream_train_irregular.tsv") && stderr.contains("`random`"),
+        "{stderr}"
+    );
+    assert!(
+        std::fs::read_dir(out.path()).unwrap().next().is_none(),
+        "nothing written"
+    );
+}
+
 fn manifest(dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
 }

@@ -11,9 +11,12 @@ use camformer::model::manifest::OutputInfo;
 use camformer::{ArchConfig, Camformer};
 use camformer_training::augment::Augment;
 use camformer_training::backward::{Backward, DropoutMasks, Stepper};
+use camformer_training::batch;
 use camformer_training::data::Dataset;
 use camformer_training::distill::{self, Distill, Teachers};
-use camformer_training::train::{self, ExportInfo, Loss, Schedule, TrainConfig};
+use camformer_training::extra::{self, ExtraRows};
+use camformer_training::step::{self, Loss};
+use camformer_training::train::{self, ExportInfo, Schedule, TrainConfig};
 use camformer_training::{bench, cv, predict};
 
 /// Burn's CPU backend has one global random generator (dropout masks, initialisation): tests that
@@ -63,6 +66,7 @@ fn config(epochs: usize) -> TrainConfig {
         reverse_complement: false,
         init: None,
         distill: None,
+        extra: None,
     }
 }
 
@@ -174,6 +178,101 @@ fn both_strands_train_and_predict_as_the_mean_over_strands() {
         .unwrap();
     assert!((recorded - r).abs() < 1e-4, "{recorded} vs {r}");
     assert_eq!(manifest.training["procedure"]["reverse_complement"], true);
+}
+
+/// Extra rows from another experiment join the training rows only, their values quantile-mapped
+/// onto the training rows' `random` scale; the map needs such rows, and the manifest names the
+/// file.
+#[test]
+fn extra_rows_are_mapped_onto_the_training_scale_and_trained_on() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (t, v) = sample();
+    // Real rows of the DREAM training library (0-17 scale; lengths 96-111, some with N).
+    let path = root().join("tests/data/dream_train_irregular.tsv");
+    let extra_rows = ExtraRows { path: path.clone() };
+
+    // The sample has too few `random` rows to fit a map on: a named error.
+    let err = extra::with_extra(&t, &extra_rows).unwrap_err().to_string();
+    assert!(
+        err.contains("random") && err.contains("dream_train_irregular"),
+        "{err}"
+    );
+
+    // Every training row as reference, for the test.
+    let mut reference = t.clone();
+    reference.random = vec![true; t.len()];
+    let (raw, report) = Dataset::load(&path, true).unwrap();
+    assert!(
+        report.rejected.values().sum::<usize>() > 0,
+        "the 96-bp rows are rejected"
+    );
+    let joined = extra::with_extra(&reference, &extra_rows).unwrap();
+    assert_eq!(joined.len(), t.len() + raw.len());
+    assert_eq!(
+        joined.subset(&(0..t.len()).collect::<Vec<_>>()).targets,
+        t.targets
+    );
+    let mapped = &joined.targets[t.len()..];
+    let (low, high) = t
+        .targets
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(l, h), &x| (l.min(x), h.max(x)));
+    assert!(
+        mapped.iter().all(|m| (low..=high).contains(m)),
+        "inside the training range"
+    );
+    for i in 0..raw.len() {
+        for j in 0..raw.len() {
+            if raw.targets[i] < raw.targets[j] {
+                assert!(mapped[i] <= mapped[j], "the map keeps the order");
+            }
+        }
+    }
+    assert!(
+        raw.targets.iter().all(|&x| x > 2.0),
+        "the raw values are on the 0-17 scale"
+    );
+    assert!(joined.random[t.len()..].iter().all(|&r| !r));
+    assert!(joined.groups[t.len()..].iter().all(Option::is_none));
+
+    // A run with the extra rows trains on them (other weights than without) and says so.
+    let (plain, more) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    train::train(
+        config(1),
+        &reference,
+        &v,
+        plain.path(),
+        false,
+        Device::flex(),
+        &info(),
+    )
+    .unwrap();
+    let mut c = config(1);
+    c.extra = Some(extra_rows);
+    train::train(
+        c,
+        &reference,
+        &v,
+        more.path(),
+        false,
+        Device::flex(),
+        &info(),
+    )
+    .unwrap();
+    let predictions = |d: &Path| {
+        let p = model_files::load(d, None, Device::flex()).unwrap();
+        predict::predict_dataset(&p, &v).unwrap()
+    };
+    assert_ne!(predictions(plain.path()), predictions(more.path()));
+    let manifest = model_files::load(more.path(), None, Device::flex())
+        .unwrap()
+        .manifest()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        manifest.training["procedure"]["extra"]["path"],
+        path.to_string_lossy().as_ref()
+    );
 }
 
 /// The trained parameters (running statistics left out) of a state dict, by name.
@@ -431,7 +530,7 @@ fn a_cpu_network_step_updates_the_model_as_an_autodiff_step() {
     let base = Device::flex();
     let device = base.clone().autodiff();
     // Two identical models, not clones: clones share their running statistics.
-    let fresh = || train::new_model(&arch, &device, 3).unwrap();
+    let fresh = || step::new_model(&arch, &device, 3).unwrap();
     let before = flat_state(&fresh());
     let mut after = Vec::new();
     for backward in [Backward::Autodiff, Backward::CpuNet] {
@@ -443,8 +542,8 @@ fn a_cpu_network_step_updates_the_model_as_an_autodiff_step() {
                 .to_lowercase()
                 .replace("cpunet", "cpu-net")
         );
-        let mut optim = train::optimizer(1e-3);
-        let batch = train::HostBatch::new(&arch, &t, &idx);
+        let mut optim = step::optimizer(1e-3);
+        let batch = batch::HostBatch::new(&arch, &t, &idx);
         let (next, loss) = stepper
             .step(model, &mut optim, Loss::Mse, 1e-2, batch, &device, 0)
             .unwrap();
