@@ -70,10 +70,21 @@ pub fn quantile_map(values: &[f32], reference: &[f32]) -> Result<Vec<f32>> {
     Ok(mapped)
 }
 
+/// Extra rows read and mapped by [`load_mapped`].
+#[derive(Debug)]
+pub struct Mapped {
+    /// The rows, their values on the training scale.
+    pub rows: Dataset,
+    /// What reading the file kept and rejected.
+    pub report: LoadReport,
+    /// How many training rows (flagged `random`) the map was fitted on.
+    pub reference_rows: usize,
+}
+
 /// Loads `path` and maps its values onto the scale of `train`'s rows flagged `random`
 /// ([`quantile_map`]). The rows carry no group, idx or `random` flag (the flag marks reference
 /// rows of the training scale, which these were not).
-pub fn load_mapped(path: &Path, train: &Dataset) -> Result<(Dataset, LoadReport)> {
+pub fn load_mapped(path: &Path, train: &Dataset) -> Result<Mapped> {
     let reference: Vec<f32> = train
         .targets
         .iter()
@@ -98,22 +109,26 @@ pub fn load_mapped(path: &Path, train: &Dataset) -> Result<(Dataset, LoadReport)
     extra.groups = vec![None; extra.len()];
     extra.idx = vec![None; extra.len()];
     extra.random = vec![false; extra.len()];
-    Ok((extra, report))
+    Ok(Mapped {
+        rows: extra,
+        report,
+        reference_rows: reference.len(),
+    })
 }
 
 /// `train` followed by the extra rows of `extra` mapped onto its scale ([`load_mapped`]);
 /// reports what was read on stderr.
 pub fn with_extra(train: &Dataset, extra: &ExtraRows) -> Result<Dataset> {
-    let (rows, report) = load_mapped(&extra.path, train)?;
+    let mapped = load_mapped(&extra.path, train)?;
     eprintln!(
         "{}: {} extra training rows, mapped onto the scale of {} random training rows; {}",
         extra.path.display(),
-        rows.len(),
-        train.random.iter().filter(|&&r| r).count(),
-        serde_json::to_string(&report)?
+        mapped.rows.len(),
+        mapped.reference_rows,
+        serde_json::to_string(&mapped.report)?
     );
     let mut out = train.clone();
-    out.extend(rows);
+    out.extend(mapped.rows);
     Ok(out)
 }
 

@@ -320,6 +320,14 @@ fn parse_augment(spec: &str) -> Result<Augment, String> {
     Augment::parse(spec).map_err(|e| format!("{e:#}"))
 }
 
+/// A path's last component, as the manifest records it (a local path means nothing to the
+/// model's users).
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// A text file, gunzipped when its name ends in `.gz`.
 fn read_text(path: &Path) -> Result<String> {
     let file =
@@ -567,20 +575,14 @@ impl TrainArgs {
         })
     }
 
-    /// The data file's name (a local path means nothing to the model's users).
+    /// The data file's name.
     fn data_name(&self) -> String {
-        self.data
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default()
+        file_name(&self.data)
     }
 
     /// The extra rows' file name, if any.
     fn extra_name(&self) -> Option<String> {
-        self.extra_data
-            .as_ref()
-            .and_then(|p| p.file_name())
-            .map(|f| f.to_string_lossy().into_owned())
+        self.extra_data.as_deref().map(file_name)
     }
 
     /// What the exported manifest says about the model and its data.
