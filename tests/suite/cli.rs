@@ -172,6 +172,49 @@ fn ism_writes_every_substitution() {
     }
 }
 
+/// Per-sequence commands say which records they padded or truncated and count them, as
+/// `predict` does in its note column: nothing is changed silently.
+#[test]
+fn ism_and_robustness_report_adjusted_and_rejected_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let (weights, arch) = tiny_model(dir.path());
+    let seq = fixture("tiny_mini").cases[0].construct.clone();
+    let fasta = dir.path().join("in.fa");
+    std::fs::write(
+        &fasta,
+        format!(">whole\n{seq}\n>short\n{}\n>bad\nACGTXACGT\n", &seq[..108]),
+    )
+    .unwrap();
+    for command in ["ism", "robustness"] {
+        let out = camformer()
+            .args([command, "--weights", &weights, "--arch", &arch, "--input"])
+            .arg(&fasta)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{command}: {stderr}");
+        assert!(
+            stderr.contains("adjusted: record 2 'short'"),
+            "{command}: {stderr}"
+        );
+        assert!(stderr.contains("rejected: record 3"), "{command}: {stderr}");
+        assert!(
+            stderr.contains("2 predicted, 1 rejected, 1 adjusted"),
+            "{command}: {stderr}"
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let names: std::collections::BTreeSet<&str> = tsv_names(&stdout).into_iter().collect();
+        assert_eq!(names, ["short", "whole"].into(), "{command}");
+    }
+}
+
+fn tsv_names(text: &str) -> Vec<&str> {
+    text.lines()
+        .skip(1)
+        .map(|l| l.split('\t').next().unwrap())
+        .collect()
+}
+
 #[test]
 fn without_weights_the_shipped_model_predicts_and_a_missing_file_is_named() {
     let out = camformer()

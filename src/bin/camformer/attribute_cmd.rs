@@ -19,7 +19,6 @@ use camformer::input::records::{Prepared, RecordReader};
 use camformer::input::sequence::CONSTRUCT_LEN;
 use camformer::model::default_model;
 use clap::{Args, ValueEnum};
-use indicatif::ProgressBar;
 
 use crate::common::{IoArgs, ModelArgs, Tally, open_input, open_output, progress, tsv_escape};
 
@@ -137,7 +136,7 @@ pub fn attribute(args: &AttributeArgs) -> Result<ExitCode> {
     for item in RecordReader::new(open_input(&args.io.input)?) {
         match item?.and_then(|rec| rec.prepare()) {
             Ok(p) => {
-                note_adjustments(&bar, &p, &mut tally);
+                tally.note_adjusted(&bar, &p);
                 batch.push(p);
                 if batch.len() == attributor.batch_size() {
                     flush(&mut batch, &mut tally, &mut out)?;
@@ -147,26 +146,8 @@ pub fn attribute(args: &AttributeArgs) -> Result<ExitCode> {
         }
     }
     flush(&mut batch, &mut tally, &mut out)?;
-    out.flush()?;
-    bar.finish_and_clear();
-    tally.report();
+    tally.finish(&bar, &mut out)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Reports padding/truncation on standard error, as `predict` and `ism` do.
-fn note_adjustments(bar: &ProgressBar, p: &Prepared, tally: &mut Tally) {
-    if p.notes.iter().any(|n| n.is_warning()) {
-        tally.adjusted += 1;
-        let notes: Vec<_> = p.notes.iter().map(ToString::to_string).collect();
-        bar.suspend(|| {
-            eprintln!(
-                "adjusted: record {} '{}': {}",
-                p.record.number,
-                p.record.name,
-                notes.join("; ")
-            )
-        });
-    }
 }
 
 fn write_rows(

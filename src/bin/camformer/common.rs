@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use camformer::engine::files as model_files;
+use camformer::input::records::{Prepared, RecordReader};
 use camformer::{Backend, Predictor, RecordError};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -99,12 +100,59 @@ impl Tally {
         bar.suspend(|| eprintln!("rejected: {e}"));
     }
 
+    /// Counts a record whose sequence was adjusted to become a construct (padded, truncated:
+    /// a warning note) and says which on standard error, so nothing is changed silently.
+    pub fn note_adjusted(&mut self, bar: &ProgressBar, p: &Prepared) {
+        if p.notes.iter().any(|n| n.is_warning()) {
+            self.adjusted += 1;
+            let notes: Vec<_> = p.notes.iter().map(ToString::to_string).collect();
+            bar.suspend(|| {
+                eprintln!(
+                    "adjusted: record {} '{}': {}",
+                    p.record.number,
+                    p.record.name,
+                    notes.join("; ")
+                )
+            });
+        }
+    }
+
+    /// Ends a run: flushes `out`, clears the progress display and reports the counts.
+    pub fn finish(&self, bar: &ProgressBar, out: &mut dyn Write) -> Result<()> {
+        out.flush()?;
+        bar.finish_and_clear();
+        self.report();
+        Ok(())
+    }
+
     pub fn report(&self) {
         eprintln!(
             "camformer: {} predicted, {} rejected, {} adjusted (flanked/padded/truncated; see the note column)",
             self.predicted, self.rejected, self.adjusted
         );
     }
+}
+
+/// Runs `each` on every record of `input` that becomes a construct, counting it (and any
+/// adjustment, [`Tally::note_adjusted`]); rejects the rest with their record and position.
+pub fn for_each_construct(
+    input: &Path,
+    bar: &ProgressBar,
+    tally: &mut Tally,
+    mut each: impl FnMut(&Prepared) -> Result<()>,
+) -> Result<()> {
+    for item in RecordReader::new(open_input(input)?) {
+        match item?.and_then(|rec| rec.prepare()) {
+            Ok(p) => {
+                each(&p)?;
+                tally.predicted += 1;
+                tally.note_adjusted(bar, &p);
+            }
+            Err(e) => tally.reject(bar, &e),
+        }
+        bar.inc(1);
+    }
+    Ok(())
 }
 
 /// Replaces characters that would break a TSV cell.

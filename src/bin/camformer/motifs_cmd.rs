@@ -16,13 +16,15 @@ use camformer::analysis::motifs::{
     self, Background, Motif, MotifFile, ScanOptions, Scanner, Strand,
 };
 use camformer::input::positions::parse_in_region;
-use camformer::input::records::{Prepared, RecordReader};
+use camformer::input::records::RecordReader;
 use camformer::input::sequence::{RANDOM_LEN, RANDOM_START};
 use camformer::{Construct, RecordProblem};
 use clap::{Args, Subcommand};
 use indicatif::ProgressBar;
 
-use crate::common::{IoArgs, ModelArgs, Tally, open_input, open_output, progress, tsv_escape};
+use crate::common::{
+    IoArgs, ModelArgs, Tally, for_each_construct, open_input, open_output, progress, tsv_escape,
+};
 
 #[derive(Subcommand)]
 pub enum MotifsCommand {
@@ -402,38 +404,6 @@ fn scan_command(io: &IoArgs, source: &MotifSource, args: &ScanArgs) -> Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `each` on every input record that becomes a construct; reports the rest.
-fn for_each_construct(
-    io: &IoArgs,
-    bar: &ProgressBar,
-    tally: &mut Tally,
-    mut each: impl FnMut(&Prepared) -> Result<()>,
-) -> Result<()> {
-    for item in RecordReader::new(open_input(&io.input)?) {
-        match item?.and_then(|rec| rec.prepare()) {
-            Ok(p) => {
-                each(&p)?;
-                tally.predicted += 1;
-                if p.notes.iter().any(|n| n.is_warning()) {
-                    tally.adjusted += 1;
-                    let notes: Vec<_> = p.notes.iter().map(ToString::to_string).collect();
-                    bar.suspend(|| {
-                        eprintln!(
-                            "adjusted: record {} '{}': {}",
-                            p.record.number,
-                            p.record.name,
-                            notes.join("; ")
-                        )
-                    });
-                }
-            }
-            Err(e) => tally.reject(bar, &e),
-        }
-        bar.inc(1);
-    }
-    Ok(())
-}
-
 fn insert_command(
     model: &ModelArgs,
     io: &IoArgs,
@@ -452,7 +422,7 @@ fn insert_command(
     )?;
     let bar = progress("sequences");
     let mut tally = Tally::default();
-    for_each_construct(io, &bar, &mut tally, |p| {
+    for_each_construct(&io.input, &bar, &mut tally, |p| {
         let result = motif_effects::what_if(&predictor, &p.construct, vec![edit.clone()])?;
         let effect = &result.effects[0];
         writeln!(
@@ -467,9 +437,7 @@ fn insert_command(
         )?;
         Ok(())
     })?;
-    out.flush()?;
-    bar.finish_and_clear();
-    tally.report();
+    tally.finish(&bar, &mut out)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -502,7 +470,7 @@ fn ablate_command(
     )?;
     let bar = progress("sequences");
     let mut tally = Tally::default();
-    for_each_construct(io, &bar, &mut tally, |p| {
+    for_each_construct(&io.input, &bar, &mut tally, |p| {
         // Hits in the random region only: that is where edits are allowed (and what the
         // paper scanned).
         let region = &p.construct.bases()[RANDOM_START..RANDOM_START + RANDOM_LEN];
@@ -544,9 +512,7 @@ fn ablate_command(
         }
         Ok(())
     })?;
-    out.flush()?;
-    bar.finish_and_clear();
-    tally.report();
+    tally.finish(&bar, &mut out)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -566,7 +532,7 @@ fn tile_command(model: &ModelArgs, io: &IoArgs, args: &SiteArgs, strand: &str) -
     )?;
     let bar = progress("sequences");
     let mut tally = Tally::default();
-    for_each_construct(io, &bar, &mut tally, |p| {
+    for_each_construct(&io.input, &bar, &mut tally, |p| {
         let tiling = motif_effects::tile(&predictor, &p.construct, &site, &strands)?;
         let name = tsv_escape(&p.record.name);
         for point in &tiling.points {
@@ -584,9 +550,7 @@ fn tile_command(model: &ModelArgs, io: &IoArgs, args: &SiteArgs, strand: &str) -
         }
         Ok(())
     })?;
-    out.flush()?;
-    bar.finish_and_clear();
-    tally.report();
+    tally.finish(&bar, &mut out)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -606,7 +570,10 @@ fn load_backgrounds(args: &BackgroundArgs) -> Result<Vec<Construct>> {
     let mut tally = Tally::default();
     for item in RecordReader::new(open_input(path)?) {
         match item?.and_then(|rec| rec.prepare()) {
-            Ok(p) => out.push(p.construct),
+            Ok(p) => {
+                tally.note_adjusted(&bar, &p);
+                out.push(p.construct);
+            }
             Err(e) => tally.reject(&bar, &e),
         }
     }
@@ -614,10 +581,11 @@ fn load_backgrounds(args: &BackgroundArgs) -> Result<Vec<Construct>> {
         bail!("no usable background sequence in {}", path.display());
     }
     eprintln!(
-        "camformer motifs: {} backgrounds from {} ({} rejected)",
+        "camformer motifs: {} backgrounds from {} ({} rejected, {} adjusted)",
         out.len(),
         path.display(),
-        tally.rejected
+        tally.rejected,
+        tally.adjusted
     );
     Ok(out)
 }

@@ -116,9 +116,7 @@ pub fn predict(model: &ModelArgs, io: &IoArgs, strict: bool) -> Result<ExitCode>
         w.header()?;
     }
     w.flush(&predictor)?;
-    w.out.flush()?;
-    bar.finish_and_clear();
-    w.tally.report();
+    w.tally.finish(&bar, &mut w.out)?;
     Ok(if strict && w.tally.rejected > 0 {
         ExitCode::from(3)
     } else {

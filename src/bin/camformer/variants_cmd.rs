@@ -12,7 +12,9 @@ use camformer::engine::mutations::{Method, Positions};
 use camformer::input::records::RecordReader;
 use clap::Args;
 
-use crate::common::{IoArgs, ModelArgs, Tally, open_input, open_output, progress, tsv_escape};
+use crate::common::{
+    IoArgs, ModelArgs, Tally, for_each_construct, open_input, open_output, progress, tsv_escape,
+};
 
 /// Arguments of `camformer variants`.
 #[derive(Args)]
@@ -145,33 +147,25 @@ pub fn robustness(args: &RobustnessArgs) -> Result<ExitCode> {
     )?;
     let bar = progress("sequences");
     let mut tally = Tally::default();
-    for item in RecordReader::new(open_input(&args.io.input)?) {
-        match item?.and_then(|rec| rec.prepare()) {
-            Ok(p) => {
-                let result = ism::run(&predictor, &p.construct, positions, Method::Fast)?;
-                let r = Robustness::from_ism(&result, args.threshold)?;
-                writeln!(
-                    out,
-                    "{}\t{:.6}\t{}\t{}\t{:.4}\t{:.4}\t{:.4}\t{:.6}\t{:.6}\t{:.6}",
-                    tsv_escape(&p.record.name),
-                    r.reference,
-                    r.mutants,
-                    r.threshold,
-                    r.robust_fraction,
-                    r.up_fraction,
-                    r.down_fraction,
-                    r.mean_abs_delta,
-                    r.max_increase,
-                    r.max_decrease
-                )?;
-                tally.predicted += 1;
-            }
-            Err(e) => tally.reject(&bar, &e),
-        }
-        bar.inc(1);
-    }
-    out.flush()?;
-    bar.finish_and_clear();
-    tally.report();
+    for_each_construct(&args.io.input, &bar, &mut tally, |p| {
+        let result = ism::run(&predictor, &p.construct, positions, Method::Fast)?;
+        let r = Robustness::from_ism(&result, args.threshold)?;
+        writeln!(
+            out,
+            "{}\t{:.6}\t{}\t{}\t{:.4}\t{:.4}\t{:.4}\t{:.6}\t{:.6}\t{:.6}",
+            tsv_escape(&p.record.name),
+            r.reference,
+            r.mutants,
+            r.threshold,
+            r.robust_fraction,
+            r.up_fraction,
+            r.down_fraction,
+            r.mean_abs_delta,
+            r.max_increase,
+            r.max_decrease
+        )?;
+        Ok(())
+    })?;
+    tally.finish(&bar, &mut out)?;
     Ok(ExitCode::SUCCESS)
 }
