@@ -175,7 +175,7 @@ fn ism_writes_every_substitution() {
 /// Per-sequence commands say which records they padded or truncated and count them, as
 /// `predict` does in its note column: nothing is changed silently.
 #[test]
-fn ism_and_robustness_report_adjusted_and_rejected_records() {
+fn per_sequence_commands_report_adjusted_and_rejected_records() {
     let dir = tempfile::tempdir().unwrap();
     let (weights, arch) = tiny_model(dir.path());
     let seq = fixture("tiny_mini").cases[0].construct.clone();

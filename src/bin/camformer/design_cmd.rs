@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use camformer::analysis::design::{self, DesignConfig, Goal};
 use camformer::input::records::RecordReader;
+use indicatif::ProgressBar;
 
-use crate::common::{ModelArgs, open_input, open_output, tsv_escape};
+use crate::common::{ModelArgs, Tally, open_input, open_output, tsv_escape};
 
 /// Arguments of `camformer design`.
 #[derive(clap::Args)]
@@ -54,9 +55,15 @@ pub fn design(args: &DesignArgs) -> Result<ExitCode> {
     let mut out = open_output(&args.output)?;
     writeln!(out, "name\tstep\tedit\tsequence\tprediction")?;
     let mut failed = 0;
+    // No progress display (design is slow per record, and its rows stream out), but the same
+    // stderr report of padded or truncated records as the other commands.
+    let (bar, mut tally) = (ProgressBar::hidden(), Tally::default());
     for item in RecordReader::new(open_input(&args.input)?) {
         let prepared = match item?.and_then(|rec| rec.prepare()) {
-            Ok(p) => p,
+            Ok(p) => {
+                tally.note_adjusted(&bar, &p);
+                p
+            }
             Err(e) => {
                 eprintln!("rejected: {e}");
                 failed += 1;
