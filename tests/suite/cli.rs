@@ -206,6 +206,20 @@ fn per_sequence_commands_report_adjusted_and_rejected_records() {
         let names: std::collections::BTreeSet<&str> = tsv_names(&stdout).into_iter().collect();
         assert_eq!(names, ["short", "whole"].into(), "{command}");
     }
+    // design streams its trajectories without a tally, but reports the same records.
+    let out = camformer()
+        .args(["design", "--weights", &weights, "--arch", &arch])
+        .args(["--max-edits", "1", "--input"])
+        .arg(&fasta)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "design: {stderr}");
+    assert!(
+        stderr.contains("adjusted: record 2 'short'"),
+        "design: {stderr}"
+    );
+    assert!(stderr.contains("rejected: record 3"), "design: {stderr}");
 }
 
 fn tsv_names(text: &str) -> Vec<&str> {
