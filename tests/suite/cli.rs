@@ -206,7 +206,8 @@ fn per_sequence_commands_report_adjusted_and_rejected_records() {
         let names: std::collections::BTreeSet<&str> = tsv_names(&stdout).into_iter().collect();
         assert_eq!(names, ["short", "whole"].into(), "{command}");
     }
-    // design streams its trajectories without a tally, but reports the same records.
+    // design has its own output loop (trajectories, exit 3 on a rejected record) but reports
+    // the same records with the same messages.
     let out = camformer()
         .args(["design", "--weights", &weights, "--arch", &arch])
         .args(["--max-edits", "1", "--input"])
