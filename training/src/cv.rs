@@ -302,14 +302,54 @@ pub fn gather(out: &Path, k: usize, rows: usize) -> Result<Option<Vec<OofRow>>> 
         }
         all.extend(read_oof(&path)?);
     }
+    check_coverage(out, &mut all, Some(rows))?;
+    Ok(Some(all))
+}
+
+/// The out-of-fold predictions of a `cv` directory: its pooled `oof.tsv` when there is one,
+/// otherwise the `fold-0/oof.tsv`, `fold-1/oof.tsv`, ... files (every `fold-K` directory must
+/// have finished), which must cover rows `0..n` exactly once between them. The second form
+/// scores folds copied out of a run (as committed under `docs/results/`) without re-pooling.
+pub fn read_cv_dir(dir: &Path) -> Result<Vec<OofRow>> {
+    let pooled = dir.join("oof.tsv");
+    if pooled.exists() {
+        return read_oof(&pooled);
+    }
+    let mut all = Vec::new();
+    let mut fold = 0;
+    while fold_dir(dir, fold).is_dir() {
+        let path = fold_dir(dir, fold).join("oof.tsv");
+        if !path.exists() {
+            bail!(
+                "{} has no out-of-fold predictions: fold {fold} has not finished",
+                path.display()
+            );
+        }
+        all.extend(read_oof(&path)?);
+        fold += 1;
+    }
+    if fold == 0 {
+        bail!(
+            "{} has neither oof.tsv nor fold-0/oof.tsv: not a cross-validation directory",
+            dir.display()
+        );
+    }
+    check_coverage(dir, &mut all, None)?;
+    Ok(all)
+}
+
+/// Sorts `all` by row and checks that it covers rows `0..rows` (`0..all.len()` when `rows` is
+/// not known) exactly once.
+fn check_coverage(dir: &Path, all: &mut [OofRow], rows: Option<usize>) -> Result<()> {
     all.sort_by_key(|r| r.row);
+    let rows = rows.unwrap_or(all.len());
     if all.len() != rows || all.iter().enumerate().any(|(i, r)| r.row != i) {
         bail!(
             "the folds' oof.tsv files under {} do not cover the {rows} rows exactly once (were they made from another data file or fold count?)",
-            out.display()
+            dir.display()
         );
     }
-    Ok(Some(all))
+    Ok(())
 }
 
 /// The scores of one model's predictions on the cross-validated rows.
@@ -539,6 +579,22 @@ mod tests {
         let all = gather(dir.path(), 2, 3).unwrap().unwrap();
         assert_eq!(all, vec![row(0, 0), row(1, 1), row(2, 0)]);
         assert!(gather(dir.path(), 2, 4).is_err(), "a row not covered");
+
+        // Without a pooled file the folds are read and pooled; with one, it is read as it is.
+        assert_eq!(read_cv_dir(dir.path()).unwrap(), all);
+        write_oof(&dir.path().join("oof.tsv"), &all[..1]).unwrap();
+        assert_eq!(read_cv_dir(dir.path()).unwrap(), all[..1]);
+        fs::remove_file(dir.path().join("oof.tsv")).unwrap();
+        // An unfinished fold, a row covered twice and an empty directory are named errors.
+        fs::create_dir_all(fold_dir(dir.path(), 2)).unwrap();
+        let err = read_cv_dir(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("fold 2 has not finished"), "{err}");
+        write_oof(&fold_dir(dir.path(), 2).join("oof.tsv"), &[row(1, 2)]).unwrap();
+        let err = read_cv_dir(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("exactly once"), "{err}");
+        let empty = tempfile::tempdir().unwrap();
+        let err = read_cv_dir(empty.path()).unwrap_err().to_string();
+        assert!(err.contains("not a cross-validation directory"), "{err}");
     }
 
     #[test]

@@ -212,7 +212,8 @@ enum Command {
     /// the same rows) on all nine DREAM subsets, the official weighted scores, and the
     /// public-leaderboard rows; prints a Markdown table, writes JSON with --json.
     CvReport {
-        /// `oof.tsv` written by `cv` (or its directory); repeat the flag to score the
+        /// `oof.tsv` written by `cv`, or its directory (its pooled `oof.tsv`, or else the
+        /// folds' `fold-K/oof.tsv`, which must cover every row); repeat the flag to score the
         /// ensemble of several cross-validations (each row's mean prediction; they must share
         /// the data file and the folds).
         #[arg(long, required = true)]
@@ -374,26 +375,22 @@ fn cv_report(
     }
     let mut ours = HashMap::new();
     let mut folds = std::collections::BTreeSet::new();
-    let files: Vec<PathBuf> = oof
+    let members = oof
         .iter()
         .map(|p| {
             if p.is_dir() {
-                p.join("oof.tsv")
+                cv::read_cv_dir(p)
             } else {
-                p.clone()
+                cv::read_oof(p)
             }
         })
-        .collect();
-    let members = files
-        .iter()
-        .map(|f| cv::read_oof(f))
         .collect::<Result<Vec<_>>>()?;
     for row in cv::ensemble(&members)? {
         folds.insert(row.fold);
         let idx = row.idx.with_context(|| {
             format!(
                 "{}: row {} has no idx (the data file needs an idx column)",
-                files[0].display(),
+                oof[0].display(),
                 row.row
             )
         })?;

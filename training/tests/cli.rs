@@ -1,6 +1,7 @@
 //! The `camformer-training` commands that turn results into a shipped manifest, run as a user
 //! runs them: `cv-report --json --procedure` on out-of-fold predictions of the real DREAM sample
-//! (`tests/data/dream_test_sample.tsv`), alone and as an ensemble of two, and `export` on the shipped model (`models/default`,
+//! (`tests/data/dream_test_sample.tsv`), alone, from a `cv` directory's fold files, and as an
+//! ensemble of two, and `export` on the shipped model (`models/default`,
 //! f16): the weights survive an f16 re-save bit for bit, `--metrics` and `--drop-metric` edit the
 //! manifest's metrics, and a key to drop that is not there is an error that names it.
 
@@ -84,6 +85,43 @@ fn cv_report_writes_the_manifest_entry_with_its_procedure() {
     let r = pearson(&measured, &predicted);
     assert!((metrics["pearson_r"].as_f64().unwrap() - r).abs() < 1e-9);
     assert!((metrics["r2"].as_f64().unwrap() - r * r).abs() < 1e-9);
+
+    // A cv directory without a pooled oof.tsv: its folds' files, read and pooled, score the
+    // same (as the folds committed under docs/results/ are scored).
+    let cv_dir = dir.path().join("cv");
+    let text_oof = std::fs::read_to_string(&oof_path).unwrap();
+    let (header, rows) = text_oof.split_once('\n').unwrap();
+    for fold in 0..3 {
+        let fold_dir = cv_dir.join(format!("fold-{fold}"));
+        std::fs::create_dir_all(&fold_dir).unwrap();
+        let mine: String = rows
+            .lines()
+            .filter(|l| l.split('\t').nth(2) == Some(&fold.to_string()))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(fold_dir.join("oof.tsv"), format!("{header}\n{mine}")).unwrap();
+    }
+    let folds_json = dir.path().join("folds.json");
+    let from_folds = run(
+        "cv-report",
+        &[
+            "--oof",
+            cv_dir.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--json",
+            folds_json.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        from_folds.status.success(),
+        "{}",
+        String::from_utf8_lossy(&from_folds.stderr)
+    );
+    let pooled: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&folds_json).unwrap()).unwrap();
+    assert_eq!(pooled["n"], measured.len());
+    assert!((pooled["pearson_r"].as_f64().unwrap() - r).abs() < 1e-9);
 
     // The procedure belongs to the JSON: without --json it is refused, not dropped.
     let without_json = cv_report(&["--procedure", procedure]);
