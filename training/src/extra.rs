@@ -116,9 +116,23 @@ pub fn load_mapped(path: &Path, train: &Dataset) -> Result<Mapped> {
     })
 }
 
-/// `train` followed by the extra rows of `extra` mapped onto its scale ([`load_mapped`]);
-/// reports what was read on stderr.
-pub fn with_extra(train: &Dataset, extra: &ExtraRows) -> Result<Dataset> {
+/// What joining extra rows did, recorded in the exported manifest (`training.data.extra_rows`)
+/// so that a model says how many rows it was given, not only where they came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExtraSummary {
+    /// The file's name (without its directory, which is local to the machine that trained).
+    pub file: String,
+    /// Extra rows trained on.
+    pub rows: usize,
+    /// Training rows flagged `random` that the map was fitted on.
+    pub reference_rows: usize,
+    /// What reading the file kept and rejected.
+    pub load_report: LoadReport,
+}
+
+/// `train` followed by the extra rows of `extra` mapped onto its scale ([`load_mapped`]), and a
+/// summary of what was joined; reports it on stderr too.
+pub fn with_extra(train: &Dataset, extra: &ExtraRows) -> Result<(Dataset, ExtraSummary)> {
     let mapped = load_mapped(&extra.path, train)?;
     eprintln!(
         "{}: {} extra training rows, mapped onto the scale of {} random training rows; {}",
@@ -127,9 +141,18 @@ pub fn with_extra(train: &Dataset, extra: &ExtraRows) -> Result<Dataset> {
         mapped.reference_rows,
         serde_json::to_string(&mapped.report)?
     );
+    let summary = ExtraSummary {
+        file: extra.path.file_name().map_or_else(
+            || extra.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+        rows: mapped.rows.len(),
+        reference_rows: mapped.reference_rows,
+        load_report: mapped.report,
+    };
     let mut out = train.clone();
     out.extend(mapped.rows);
-    Ok(out)
+    Ok((out, summary))
 }
 
 #[cfg(test)]

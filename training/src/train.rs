@@ -22,7 +22,7 @@ use crate::backward::{Backward, DropoutMasks, Stepper};
 use crate::batch::Prefetch;
 use crate::data::{Dataset, Rng};
 use crate::distill::{self, Distill, Teachers};
-use crate::extra::{self, ExtraRows};
+use crate::extra::{self, ExtraRows, ExtraSummary};
 use crate::predict::predict_strands;
 use crate::step::{Loss, init_model, new_model, optimizer};
 
@@ -206,6 +206,7 @@ fn one_cycle(lr: f64, step: usize, total: usize) -> f64 {
 }
 
 /// Model metadata written into the manifest of the exported model.
+#[derive(Debug, Clone)]
 pub struct ExportInfo {
     /// Model name.
     pub name: String,
@@ -215,6 +216,23 @@ pub struct ExportInfo {
     pub output: OutputInfo,
     /// Free-form description of the training data.
     pub training_data: serde_json::Value,
+}
+
+impl ExportInfo {
+    /// This metadata with `extra_rows` added to the training data's description.
+    fn with_extra_rows(&self, summary: &ExtraSummary) -> Result<Self> {
+        let mut info = self.clone();
+        let extra = serde_json::to_value(summary)?;
+        info.training_data = match std::mem::take(&mut info.training_data) {
+            serde_json::Value::Object(mut data) => {
+                data.insert("extra_rows".into(), extra);
+                serde_json::Value::Object(data)
+            }
+            serde_json::Value::Null => serde_json::json!({ "extra_rows": extra }),
+            other => serde_json::json!({ "description": other, "extra_rows": extra }),
+        };
+        Ok(info)
+    }
 }
 
 /// Writes `model.safetensors` + `manifest.json` into `dir`.
@@ -269,13 +287,16 @@ pub fn train(
     }
     // Extra rows join the training rows before anything else sees them (a distillation's
     // teachers relabel them too); the map onto this scale is fitted on `train` alone.
-    let with_extra;
-    let train = match &config.extra {
+    // The manifest then records how many extra rows were joined and what the map was fitted on.
+    let (with_extra, info_with_extra);
+    let (train, info) = match &config.extra {
         Some(e) => {
-            with_extra = extra::with_extra(train, e)?;
-            &with_extra
+            let summary;
+            (with_extra, summary) = extra::with_extra(train, e)?;
+            info_with_extra = info.with_extra_rows(&summary)?;
+            (&with_extra, &info_with_extra)
         }
-        None => train,
+        None => (train, info),
     };
     let run = RunDir(out.to_path_buf());
     fs::create_dir_all(run.checkpoint())?;

@@ -206,7 +206,10 @@ fn extra_rows_are_mapped_onto_the_training_scale_and_trained_on() {
         report.rejected.values().sum::<usize>() > 0,
         "the 96-bp rows are rejected"
     );
-    let joined = extra::with_extra(&reference, &extra_rows).unwrap();
+    let (joined, summary) = extra::with_extra(&reference, &extra_rows).unwrap();
+    assert_eq!(summary.rows, raw.len());
+    assert_eq!(summary.reference_rows, t.len());
+    assert_eq!(summary.load_report, report);
     assert_eq!(joined.len(), t.len() + raw.len());
     assert_eq!(
         joined.subset(&(0..t.len()).collect::<Vec<_>>()).targets,
@@ -273,6 +276,10 @@ fn extra_rows_are_mapped_onto_the_training_scale_and_trained_on() {
         manifest.training["procedure"]["extra"]["path"],
         path.to_string_lossy().as_ref()
     );
+    let recorded = &manifest.training["data"]["extra_rows"];
+    assert_eq!(recorded["file"], "dream_train_irregular.tsv");
+    assert_eq!(recorded["rows"], raw.len());
+    assert_eq!(recorded["reference_rows"], t.len());
 }
 
 /// The trained parameters (running statistics left out) of a state dict, by name.
