@@ -117,11 +117,10 @@ pub fn load_mapped(path: &Path, train: &Dataset) -> Result<Mapped> {
 }
 
 /// What joining extra rows did, recorded in the exported manifest (`training.data.extra_rows`)
-/// so that a model says how many rows it was given, not only where they came from.
+/// beside the file's name (`training.data.extra_file`), so that a model says how many rows it
+/// was given, not only where they came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExtraSummary {
-    /// The file's name (without its directory, which is local to the machine that trained).
-    pub file: String,
     /// Extra rows trained on.
     pub rows: usize,
     /// Training rows flagged `random` that the map was fitted on.
@@ -142,10 +141,6 @@ pub fn with_extra(train: &Dataset, extra: &ExtraRows) -> Result<(Dataset, ExtraS
         serde_json::to_string(&mapped.report)?
     );
     let summary = ExtraSummary {
-        file: extra.path.file_name().map_or_else(
-            || extra.path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        ),
         rows: mapped.rows.len(),
         reference_rows: mapped.reference_rows,
         load_report: mapped.report,
