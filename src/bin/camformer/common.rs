@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use camformer::engine::files as model_files;
@@ -153,6 +154,24 @@ pub fn for_each_construct(
         bar.inc(1);
     }
     Ok(())
+}
+
+/// Writes one TSV table for the constructs of `io.input`: the `header` line, then what `rows`
+/// writes for each construct; rejected and adjusted records are tallied and reported at the
+/// end ([`for_each_construct`]). The output is opened here, after whatever the caller checked
+/// and loaded first, so a bad model or argument never truncates an existing output file.
+pub fn write_table(
+    io: &IoArgs,
+    header: &str,
+    mut rows: impl FnMut(&Prepared, &mut dyn Write) -> Result<()>,
+) -> Result<ExitCode> {
+    let mut out = open_output(&io.output)?;
+    writeln!(out, "{header}")?;
+    let bar = progress("sequences");
+    let mut tally = Tally::default();
+    for_each_construct(&io.input, &bar, &mut tally, |p| rows(p, &mut *out))?;
+    tally.finish(&bar, &mut out)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Replaces characters that would break a TSV cell.

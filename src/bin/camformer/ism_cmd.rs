@@ -1,15 +1,12 @@
 //! `camformer ism`: saturation mutagenesis, one row per mutation.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
 use camformer::analysis::ism;
 use camformer::engine::mutations::{Method, Positions};
 
-use crate::common::{
-    IoArgs, ModelArgs, Tally, for_each_construct, open_output, progress, tsv_escape,
-};
+use crate::common::{IoArgs, ModelArgs, tsv_escape, write_table};
 
 pub fn ism_command(
     model: &ModelArgs,
@@ -23,11 +20,7 @@ pub fn ism_command(
     } else {
         Positions::RandomRegion
     };
-    let mut out = open_output(&io.output)?;
-    writeln!(out, "name\tposition\tref\talt\tdelta")?;
-    let bar = progress("sequences");
-    let mut tally = Tally::default();
-    for_each_construct(&io.input, &bar, &mut tally, |p| {
+    write_table(io, "name\tposition\tref\talt\tdelta", |p, out| {
         let result = ism::run(&predictor, &p.construct, positions, method)?;
         let name = tsv_escape(&p.record.name);
         for (m, delta) in &result.effects {
@@ -40,7 +33,5 @@ pub fn ism_command(
             )?;
         }
         Ok(())
-    })?;
-    tally.finish(&bar, &mut out)?;
-    Ok(ExitCode::SUCCESS)
+    })
 }

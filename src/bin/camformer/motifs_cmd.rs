@@ -23,7 +23,7 @@ use clap::{Args, Subcommand};
 use indicatif::ProgressBar;
 
 use crate::common::{
-    IoArgs, ModelArgs, Tally, for_each_construct, open_input, open_output, progress, tsv_escape,
+    IoArgs, ModelArgs, Tally, open_input, open_output, progress, tsv_escape, write_table,
 };
 
 #[derive(Subcommand)]
@@ -415,14 +415,8 @@ fn insert_command(
     let site = site_from(&file, args.motif.as_deref(), args.site.as_deref(), "")?;
     let edit = Edit::insert(&site, strand, position)?;
     let predictor = model.load()?;
-    let mut out = open_output(&io.output)?;
-    writeln!(
-        out,
-        "name\tmotif_id\tsite\tstrand\tposition\treference\tprediction\tdelta"
-    )?;
-    let bar = progress("sequences");
-    let mut tally = Tally::default();
-    for_each_construct(&io.input, &bar, &mut tally, |p| {
+    let header = "name\tmotif_id\tsite\tstrand\tposition\treference\tprediction\tdelta";
+    write_table(io, header, |p, out| {
         let result = motif_effects::what_if(&predictor, &p.construct, vec![edit.clone()])?;
         let effect = &result.effects[0];
         writeln!(
@@ -436,9 +430,7 @@ fn insert_command(
             effect.delta
         )?;
         Ok(())
-    })?;
-    tally.finish(&bar, &mut out)?;
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
 fn ablate_command(
@@ -463,14 +455,8 @@ fn ablate_command(
         }
     }
     let predictor = model.load()?;
-    let mut out = open_output(&io.output)?;
-    writeln!(
-        out,
-        "name\tmotif_id\tstart\tend\tstrand\tscore\tp_value\tedit\twritten\treference\tprediction\tdelta"
-    )?;
-    let bar = progress("sequences");
-    let mut tally = Tally::default();
-    for_each_construct(&io.input, &bar, &mut tally, |p| {
+    let header = "name\tmotif_id\tstart\tend\tstrand\tscore\tp_value\tedit\twritten\treference\tprediction\tdelta";
+    write_table(io, header, |p, out| {
         // Hits in the random region only: that is where edits are allowed (and what the
         // paper scanned).
         let region = &p.construct.bases()[RANDOM_START..RANDOM_START + RANDOM_LEN];
@@ -511,9 +497,7 @@ fn ablate_command(
             )?;
         }
         Ok(())
-    })?;
-    tally.finish(&bar, &mut out)?;
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
 fn tile_command(model: &ModelArgs, io: &IoArgs, args: &SiteArgs, strand: &str) -> Result<ExitCode> {
@@ -525,14 +509,8 @@ fn tile_command(model: &ModelArgs, io: &IoArgs, args: &SiteArgs, strand: &str) -
     let site = site_from(&file, args.motif.as_deref(), args.site.as_deref(), "")?;
     motif_effects::tile_edits(&site, &strands)?; // reject a site that cannot fit before loading
     let predictor = model.load()?;
-    let mut out = open_output(&io.output)?;
-    writeln!(
-        out,
-        "name\tmotif_id\tsite\tstrand\tposition\treference\tprediction\tdelta"
-    )?;
-    let bar = progress("sequences");
-    let mut tally = Tally::default();
-    for_each_construct(&io.input, &bar, &mut tally, |p| {
+    let header = "name\tmotif_id\tsite\tstrand\tposition\treference\tprediction\tdelta";
+    write_table(io, header, |p, out| {
         let tiling = motif_effects::tile(&predictor, &p.construct, &site, &strands)?;
         let name = tsv_escape(&p.record.name);
         for point in &tiling.points {
@@ -549,9 +527,7 @@ fn tile_command(model: &ModelArgs, io: &IoArgs, args: &SiteArgs, strand: &str) -
             )?;
         }
         Ok(())
-    })?;
-    tally.finish(&bar, &mut out)?;
-    Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// The backgrounds of a pair analysis: the input file's sequences or seeded random regions.

@@ -12,9 +12,7 @@ use camformer::engine::mutations::{Method, Positions};
 use camformer::input::records::RecordReader;
 use clap::Args;
 
-use crate::common::{
-    IoArgs, ModelArgs, Tally, for_each_construct, open_input, open_output, progress, tsv_escape,
-};
+use crate::common::{IoArgs, ModelArgs, open_input, open_output, tsv_escape, write_table};
 
 /// Arguments of `camformer variants`.
 #[derive(Args)]
@@ -140,14 +138,8 @@ pub fn robustness(args: &RobustnessArgs) -> Result<ExitCode> {
     } else {
         Positions::RandomRegion
     };
-    let mut out = open_output(&args.io.output)?;
-    writeln!(
-        out,
-        "name\tprediction\tmutants\tthreshold\trobust_fraction\tup_fraction\tdown_fraction\tmean_abs_delta\tmax_increase\tmax_decrease"
-    )?;
-    let bar = progress("sequences");
-    let mut tally = Tally::default();
-    for_each_construct(&args.io.input, &bar, &mut tally, |p| {
+    let header = "name\tprediction\tmutants\tthreshold\trobust_fraction\tup_fraction\tdown_fraction\tmean_abs_delta\tmax_increase\tmax_decrease";
+    write_table(&args.io, header, |p, out| {
         let result = ism::run(&predictor, &p.construct, positions, Method::Fast)?;
         let r = Robustness::from_ism(&result, args.threshold)?;
         writeln!(
@@ -165,7 +157,5 @@ pub fn robustness(args: &RobustnessArgs) -> Result<ExitCode> {
             r.max_decrease
         )?;
         Ok(())
-    })?;
-    tally.finish(&bar, &mut out)?;
-    Ok(ExitCode::SUCCESS)
+    })
 }
