@@ -33,6 +33,23 @@ struct Cli {
     command: Command,
 }
 
+/// Where a run computes and how it takes gradients (`train`, `cv` and `bench`).
+#[derive(clap::Args, Clone, Copy)]
+struct EngineArgs {
+    /// cpu or wgpu.
+    #[arg(long, default_value = "cpu")]
+    device: Backend,
+    /// Gradient engine: auto (the CPU network's own backward pass on --device cpu, Burn
+    /// autodiff on wgpu), autodiff, or cpu-net (CPU only). Same gradients; cpu-net is several
+    /// times faster on the CPU (docs/benchmarks.md). Checkpoints work with either.
+    #[arg(long, value_enum, default_value = "auto")]
+    backward: Backward,
+    /// With the cpu-net backward: dropout masks from its own fast generator (own), or from
+    /// Burn's, the very masks an autodiff run draws (burn: slower, for comparisons).
+    #[arg(long, value_enum, default_value = "own")]
+    dropout_masks: DropoutMasks,
+}
+
 /// The options of a training run (`train`, and each fold of `cv`).
 #[derive(clap::Args, Clone)]
 struct TrainArgs {
@@ -94,18 +111,8 @@ struct TrainArgs {
     /// Keep rows with public == 1 (the public-leaderboard test set). Off by default.
     #[arg(long)]
     include_public: bool,
-    /// cpu or wgpu.
-    #[arg(long, default_value = "cpu")]
-    device: String,
-    /// Gradient engine: auto (the CPU network's own backward pass on --device cpu, Burn
-    /// autodiff on wgpu), autodiff, or cpu-net (CPU only). Same gradients; cpu-net is several
-    /// times faster on the CPU (docs/benchmarks.md). Checkpoints work with either.
-    #[arg(long, value_enum, default_value = "auto")]
-    backward: Backward,
-    /// With the cpu-net backward: dropout masks from its own fast generator (own), or from
-    /// Burn's, the very masks an autodiff run draws (burn: slower, for comparisons).
-    #[arg(long, value_enum, default_value = "own")]
-    dropout_masks: DropoutMasks,
+    #[command(flatten)]
+    engine: EngineArgs,
     /// Evolution-inspired augmentation of the training sequences (EvoAug; see
     /// docs/training.md): `key=value` pairs, e.g.
     /// `mutation=0.05,insertion=10,deletion=10,translocation=20,inversion=10,max=2`.
@@ -205,8 +212,9 @@ enum Command {
         /// and one column per model (e.g. reference_predictions_dev.tsv.gz).
         #[arg(long)]
         compare: Option<PathBuf>,
+        /// cpu or wgpu.
         #[arg(long, default_value = "cpu")]
-        device: String,
+        device: Backend,
     },
     /// Scores cross-validation: the out-of-fold predictions (and other models' predictions on
     /// the same rows) on all nine DREAM subsets, the official weighted scores, and the
@@ -246,18 +254,8 @@ enum Command {
         /// Architecture: mini, original, or a JSON config file.
         #[arg(long, default_value = "mini")]
         arch: String,
-        /// cpu or wgpu.
-        #[arg(long, default_value = "cpu")]
-        device: String,
-        /// Gradient engine: auto (the CPU network's own backward pass on --device cpu, Burn
-        /// autodiff on wgpu), autodiff, or cpu-net (CPU only). Same gradients; cpu-net is several
-        /// times faster on the CPU (docs/benchmarks.md). Checkpoints work with either.
-        #[arg(long, value_enum, default_value = "auto")]
-        backward: Backward,
-        /// With the cpu-net backward: dropout masks from its own fast generator (own), or from
-        /// Burn's, the very masks an autodiff run draws (burn: slower, for comparisons).
-        #[arg(long, value_enum, default_value = "own")]
-        dropout_masks: DropoutMasks,
+        #[command(flatten)]
+        engine: EngineArgs,
         #[arg(long, default_value_t = 256)]
         batch_size: usize,
         /// Timed steps.
@@ -552,8 +550,8 @@ impl TrainArgs {
             max_train: self.max_train,
             warmup_steps: self.warmup_steps,
             time_limit_s: self.time_limit_s,
-            backward: self.backward,
-            dropout_masks: self.dropout_masks,
+            backward: self.engine.backward,
+            dropout_masks: self.engine.dropout_masks,
             augment: self.augment,
             reverse_complement: self.reverse_complement,
             init: self.init.clone(),
@@ -621,8 +619,7 @@ impl TrainArgs {
     }
 
     fn device(&self) -> Result<burn::tensor::Device> {
-        let backend: Backend = self.device.parse()?;
-        Ok(backend.device()?)
+        Ok(self.engine.device.device()?)
     }
 }
 
@@ -757,7 +754,7 @@ fn cv_command(args: TrainArgs, folds: usize, only: &[usize], fold_seed: u64) -> 
 fn bench(
     config: BenchConfig,
     data: Option<&Path>,
-    device: &str,
+    backend: Backend,
     phases: bool,
     inference: bool,
 ) -> Result<()> {
@@ -765,7 +762,6 @@ fn bench(
         Some(path) => Dataset::load(path, true)?.0,
         None => bench::random_dataset(4096, config.seed),
     };
-    let backend: Backend = device.parse()?;
     // One device for all measurements: a second wgpu device would register the runtime twice.
     let device = backend.device()?;
     let mut report = bench::throughput(&dataset, &config, device.clone())?;
@@ -785,9 +781,7 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Bench {
             arch,
-            device,
-            backward,
-            dropout_masks,
+            engine,
             batch_size,
             steps,
             warmup,
@@ -804,10 +798,10 @@ fn main() -> Result<()> {
                 warmup,
                 loss,
                 seed,
-                backward,
-                dropout_masks,
+                backward: engine.backward,
+                dropout_masks: engine.dropout_masks,
             };
-            bench(config, data.as_deref(), &device, phases, inference)?
+            bench(config, data.as_deref(), engine.device, phases, inference)?
         }
         Command::Train(args) => train_command(args)?,
         Command::CvReport {
@@ -841,8 +835,7 @@ fn main() -> Result<()> {
             compare,
             device,
         } => {
-            let backend: Backend = device.parse()?;
-            let predictor = model_files::load(&model, None, backend.device()?)?;
+            let predictor = model_files::load(&model, None, device.device()?)?;
             // Evaluation reads every row, public-leaderboard rows included.
             let (mut set, report) = Dataset::load(&data, true)?;
             let scorer = public_leaderboard

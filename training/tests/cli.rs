@@ -3,7 +3,9 @@
 //! (`tests/data/dream_test_sample.tsv`), alone, from a `cv` directory's fold files, and as an
 //! ensemble of two, and `export` on the shipped model (`models/default`,
 //! f16): the weights survive an f16 re-save bit for bit, `--metrics` and `--drop-metric` edit the
-//! manifest's metrics, and a key to drop that is not there is an error that names it.
+//! manifest's metrics, and a key to drop that is not there is an error that names it. Bad
+//! options (an unknown `--device`, distillation options without a teacher) stop a run before it
+//! writes anything.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -173,6 +175,39 @@ fn distillation_options_without_a_teacher_are_refused() {
         assert!(!run.status.success(), "{option}");
         let stderr = String::from_utf8_lossy(&run.stderr);
         assert!(stderr.contains("--teacher"), "{option}: {stderr}");
+    }
+    assert!(
+        std::fs::read_dir(out.path()).unwrap().next().is_none(),
+        "nothing written"
+    );
+}
+
+/// `--device` is read when the arguments are, by every command that takes it: an unknown
+/// backend stops the run before any data loads or any file is written, and the error names the
+/// flag and the value.
+#[test]
+fn an_unknown_device_is_refused_before_anything_runs() {
+    let data = root().join("tests/data/dream_test_sample.tsv");
+    let out = tempfile::tempdir().unwrap();
+    let (data, out_dir) = (data.to_str().unwrap(), out.path().to_str().unwrap());
+    let model = root().join("models/default");
+    let commands: [(&str, Vec<&str>); 4] = [
+        ("train", vec!["--data", data, "--out", out_dir]),
+        ("cv", vec!["--data", data, "--out", out_dir]),
+        ("bench", vec!["--steps", "1"]),
+        (
+            "evaluate",
+            vec!["--model", model.to_str().unwrap(), "--data", data],
+        ),
+    ];
+    for (command, args) in commands {
+        let run = run(command, &[args.as_slice(), &["--device", "tpu"]].concat());
+        assert!(!run.status.success(), "{command}");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(
+            stderr.contains("--device") && stderr.contains("unknown backend 'tpu'"),
+            "{command}: {stderr}"
+        );
     }
     assert!(
         std::fs::read_dir(out.path()).unwrap().next().is_none(),
